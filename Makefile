@@ -1,0 +1,8 @@
+GO ?= go
+
+.PHONY: test vet
+test: vet
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...

@@ -1,0 +1,62 @@
+// Package pairing is the engine: from a disk ID to a started, marked replica pair.
+package pairing
+
+import "time"
+
+// Route is the default destination of disks in one source region.
+type Route struct {
+	Region string
+	Zone   string // optional: the secondary's zone for auto-created disks
+}
+
+// SecondaryRef names a secondary disk chosen by the operator.
+type SecondaryRef struct {
+	DiskID string
+	Region string
+}
+
+// Options is the engine's policy, built from configuration.
+type Options struct {
+	OptInKey            string                  // "dr"
+	OptInValue          string                  // "enabled"
+	Routes              map[string]Route        // source region -> destination
+	Pairs               map[string]SecondaryRef // mapping file: primary disk ID -> secondary
+	AutoCreateSecondary bool
+	Start               bool
+	MarkPrimary         bool
+	DryRun              bool
+	PairNameTemplate    string // "absr-{diskId}"; {diskId} and {diskName}
+	ChargeType          string // POSTPAY | PREPAY
+	Bandwidth           int    // Kbit/s, 0 = unset
+	RPO                 int    // seconds
+	Concurrency         int    // disks handled at once
+}
+
+// Outcome is what happened to one disk.
+type Outcome string
+
+const (
+	Paired        Outcome = "paired"
+	Planned       Outcome = "planned"
+	AlreadyPaired Outcome = "already_paired"
+	Skipped       Outcome = "skipped"
+	Failed        Outcome = "failed"
+)
+
+// Result is one disk's line in the report.
+type Result struct {
+	DiskID            string  `json:"diskId"`
+	RegionID          string  `json:"regionId"`
+	Outcome           Outcome `json:"outcome"`
+	Reason            string  `json:"reason"`
+	Message           string  `json:"message"`
+	SecondaryDiskID   string  `json:"secondaryDiskId"`
+	SecondaryRegionID string  `json:"secondaryRegionId"`
+	ReplicaPairID     string  `json:"replicaPairId"`
+	Started           bool    `json:"started"`
+	Retryable         bool    `json:"retryable"`
+
+	// For the log line, not the report.
+	RequestIDs []string      `json:"-"`
+	Duration   time.Duration `json:"-"`
+}
