@@ -84,3 +84,20 @@ type API interface {
 	// StartPair starts replication of a pair that is created (EBS) or inactive (legacy).
 	StartPair(ctx context.Context, region, pairID, clientToken string) error
 }
+
+// Actions lists, as RAM action names, every OpenAPI action the adapters in this package can call,
+// for both API families. policy.json grants exactly these.
+func Actions() []string {
+	return []string{
+		"ecs:DescribeDisks",
+		"ecs:CreateDisk",
+		"ecs:TagResources",
+		"ebs:CreateDiskReplicaPair",
+		"ebs:StartDiskReplicaPair",
+		"ebs:DescribeDiskReplicaPairs",
+		// The legacy 2014-05-26 family, used when ABSR_API=ecs.
+		"ecs:CreateDiskReplicaPair",
+		"ecs:StartDiskReplicaPair",
+		"ecs:DescribeDiskReplicaPairs",
+	}
+}
