@@ -93,6 +93,9 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		req := build()
 		req.SetScheme(ep.scheme)
 		req.SetDomain(ep.domain(region))
+		// The SDK makes ReadTimeout the http.Client timeout of the whole attempt, connecting
+		// included, so no attempt outlives the deadline. (It applies ConnectTimeout only to an
+		// *http.Transport it may mutate; the shared transport's dialer enforces ConnectTimeout.)
 		req.SetReadTimeout(timeout)
 		req.SetConnectTimeout(min(p.opts.ConnectTimeout, timeout))
 		resp := newResponse()
