@@ -536,6 +536,12 @@ func TestBadCredentials(t *testing.T) {
 	if Code(err) != CodeCredentials || IsRetryable(err) {
 		t.Fatalf("missing secret: %v", err)
 	}
+	if _, err = p.Client(nil).ListPairs(ctx, "cn-hangzhou"); Code(err) != CodeCredentials {
+		t.Fatalf("nil source: %v", err)
+	}
+	if err := p.Client(testCreds).DisksByTag(ctx, "cn-hangzhou", "dr", "", nil); Code(err) != CodeInvalidInput {
+		t.Fatalf("nil callback: %v", err)
+	}
 }
 
 func TestHTTPSByDefault(t *testing.T) {

@@ -85,6 +85,9 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 			}
 			timeout = min(timeout, remaining)
 		}
+		if c.creds == nil {
+			return zero, &Error{Action: action, Code: CodeCredentials, Message: "no credential source"}
+		}
 		creds, err := c.creds.Retrieve()
 		if err != nil {
 			return zero, &Error{Action: action, Code: CodeCredentials, Message: Sanitize(err.Error())}
