@@ -73,7 +73,10 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		}
 		if l := p.limiter(action, region); l != nil {
 			if err := l.Wait(ctx); err != nil {
-				// Wait also fails early when the deadline would pass before a token frees up.
+				if ctx.Err() != nil {
+					return stop(ctx.Err())
+				}
+				// Wait fails early when the deadline would pass before a token frees up.
 				return stop(context.DeadlineExceeded)
 			}
 		}
