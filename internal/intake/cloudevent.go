@@ -114,14 +114,15 @@ func (b *builder) actionTrail(ev Event, env, rec object, ok bool, svc service) {
 	case ev.Name == "RunInstances" || ev.Name == "CreateInstance" || ev.Name == "Create":
 		resp, _ := rec.obj("responseElements")
 		refs := references(rec)
-		instances := slices.Clone(refs[typeInstanceRef])
+		// What the call returned first (the instances it created), then what the record references.
+		var instances []string
 		if sets, ok := resp.raw("InstanceIdSets"); ok {
 			if wrapped, isObj := asObject(sets); isObj {
 				sets, _ = wrapped.raw("InstanceIdSet")
 			}
-			instances = append(instances, stringList(sets)...)
+			instances = stringList(sets)
 		}
-		instances = nonEmpty(append(instances, resp.str("InstanceId")))
+		instances = nonEmpty(append(append(instances, resp.str("InstanceId")), refs[typeInstanceRef]...))
 		b.emit(ev, region, refs[typeDiskRef], instances, flatTags(params), true, otherRefs(refs))
 	case ev.Name == "AddTags":
 		if rt := params.str("ResourceType"); rt != "" && !strings.EqualFold(rt, "disk") {

@@ -30,7 +30,7 @@ func isResourceID(s, prefix string) bool {
 
 // IsRegionID reports whether s looks like an Alibaba Cloud region ID such as cn-hangzhou,
 // ap-southeast-1 or cn-shanghai-finance-1: lowercase letters and digits in two or more
-// hyphen-separated words, the first of letters only.
+// hyphen-separated words, the first of two or more letters.
 func IsRegionID(s string) bool {
 	if len(s) < 4 || len(s) > 32 {
 		return false
@@ -41,7 +41,7 @@ func IsRegionID(s string) bool {
 		c := s[i]
 		switch {
 		case c == '-':
-			if wordLen == 0 {
+			if wordLen == 0 || (words == 0 && wordLen < 2) {
 				return false
 			}
 			words++
