@@ -3,6 +3,7 @@ package intake
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Event sources and the record types behind them.
@@ -26,9 +27,9 @@ const (
 
 // add decodes one CloudEvent and records the targets or the reason it asks for nothing.
 func (b *builder) add(env object) {
-	ev := Event{ID: env.str("id"), Source: env.str("source"), Type: env.str("type"), Time: env.str("time")}
+	ev := Event{ID: clip(env.str("id")), Source: clip(env.str("source")), Type: clip(env.str("type")), Time: clip(env.str("time"))}
 	data, dataOK := env.obj("data")
-	ev.Name = data.str("eventName")
+	ev.Name = clip(data.str("eventName"))
 	if ev.Name == "" {
 		ev.Name = ev.Type[strings.LastIndexByte(ev.Type, ':')+1:]
 	}
@@ -425,4 +426,20 @@ func cloneTags(tags map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// maxEventField bounds the envelope strings copied into Event: they go to every log line and
+// the report, and real ones are short.
+const maxEventField = 256
+
+// clip cuts s to maxEventField bytes on a rune boundary.
+func clip(s string) string {
+	if len(s) <= maxEventField {
+		return s
+	}
+	cut := maxEventField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }

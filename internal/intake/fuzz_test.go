@@ -74,6 +74,17 @@ func decodeWithin(t *testing.T, payload []byte, limit time.Duration) (Request, e
 	}
 }
 
+func allEvents(req Request) []Event {
+	evs := []Event{req.Event}
+	for _, tg := range req.Targets {
+		evs = append(evs, tg.Event)
+	}
+	for _, ig := range req.Ignored {
+		evs = append(evs, ig.Event)
+	}
+	return evs
+}
+
 var knownReasons = map[string]bool{
 	ReasonFailedCall: true, ReasonNotADisk: true, ReasonOtherSource: true, ReasonUnsupportedType: true,
 	ReasonUnsupportedEvent: true, ReasonNoResourceID: true, ReasonInvalidID: true, ReasonMalformed: true,
@@ -82,6 +93,14 @@ var knownReasons = map[string]bool{
 
 func checkWellFormed(t *testing.T, req Request) {
 	t.Helper()
+	for _, ev := range allEvents(req) {
+		for _, field := range []string{ev.ID, ev.Source, ev.Type, ev.Name, ev.Time} {
+			// Envelope strings are clipped; the timer's id joins two clipped ones.
+			if len(field) > 2*maxEventField+1 {
+				t.Fatalf("event field of %d bytes", len(field))
+			}
+		}
+	}
 	if req.Sweep != nil {
 		if len(req.Targets) > 0 || len(req.Ignored) > 0 || req.Events != 0 {
 			t.Fatalf("a sweep with events: %s", dump(req))

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -285,7 +286,7 @@ func arrayElement(e json.RawMessage) (object, error) {
 // follow the contract exactly, so a typo cannot silently sweep the wrong regions.
 func decodeTimer(o object) (Request, error) {
 	// Fields other than these three are tolerated: FC may add some.
-	sw := &Sweep{TriggerName: o.str("triggerName"), TriggerTime: o.str("triggerTime")}
+	sw := &Sweep{TriggerName: clip(o.str("triggerName")), TriggerTime: clip(o.str("triggerTime"))}
 	if sw.TriggerName == "" && sw.TriggerTime == "" {
 		return Request{}, errorf("timer event: triggerName and triggerTime are both empty; %s", acceptedShapes)
 	}
@@ -307,12 +308,8 @@ func decodeTimer(o object) (Request, error) {
 		if err != nil {
 			return Request{}, errorf(`timer payload starts with "{" but is not a JSON object (%v); expected {"regions":["cn-hangzhou"],"cursor":"..."}, or a plain string for the configured regions`, err)
 		}
-		for k := range p {
-			switch strings.ToLower(k) {
-			case "regions", "cursor":
-			default:
-				return Request{}, errorf(`timer payload has unknown field %s; accepted: "regions" (list of region IDs), "cursor" (string)`, sample([]string{k}))
-			}
+		if k, ok := strictFields(p, "regions", "cursor"); !ok {
+			return Request{}, errorf(`timer payload has unknown or repeated field %s; accepted: "regions" (list of region IDs), "cursor" (string)`, sample([]string{k}))
 		}
 		if raw, ok := p.raw("regions"); ok && !isNull(raw) {
 			regions := stringList(raw)
@@ -340,12 +337,8 @@ func decodeTimer(o object) (Request, error) {
 // decodeDirect reads {"diskIds":[...],"instanceIds":[...],"regionId":"..."}. People write these
 // by hand, so unlike events they are strict: unknown fields and malformed IDs are errors.
 func decodeDirect(o object) (Request, error) {
-	for k := range o {
-		switch strings.ToLower(k) {
-		case "diskids", "instanceids", "regionid":
-		default:
-			return Request{}, errorf(`direct request has unknown field %s; accepted: "diskIds", "instanceIds", "regionId"`, sample([]string{k}))
-		}
+	if k, ok := strictFields(o, "diskIds", "instanceIds", "regionId"); !ok {
+		return Request{}, errorf(`direct request has unknown or repeated field %s; accepted: "diskIds", "instanceIds", "regionId"`, sample([]string{k}))
 	}
 	t := Target{Event: Event{Source: SourceDirect, Type: TypeDirect}}
 	if raw, ok := o.raw("regionId"); ok && !isNull(raw) {
@@ -366,6 +359,26 @@ func decodeDirect(o object) (Request, error) {
 		return Request{}, errorf(`direct request names no disks: give "diskIds":["d-..."] or "instanceIds":["i-..."]`)
 	}
 	return Request{Event: t.Event, Targets: []Target{t}}, nil
+}
+
+// strictFields checks that o has only the given fields, each once whatever its case (lookups
+// ignore case, so "DiskIds" beside "diskIds" would silently drop one). It returns the first
+// offending key in sort order.
+func strictFields(o object, fields ...string) (string, bool) {
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	seen := map[string]bool{}
+	for _, k := range keys {
+		lk := strings.ToLower(k)
+		if seen[lk] || !slices.ContainsFunc(fields, func(f string) bool { return strings.EqualFold(f, k) }) {
+			return k, false
+		}
+		seen[lk] = true
+	}
+	return "", true
 }
 
 func directIDs(o object, field, kind string, valid func(string) bool) ([]string, error) {

@@ -239,13 +239,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown-object.json", []string{"none of the fields that identify a payload", "expected one of"}},
 		{"empty-object.json", []string{"none of the fields that identify a payload"}},
 		{"timer-bad-region.json", []string{`timer payload: not region IDs: "Mars"`}},
-		{"timer-unknown-field.json", []string{`timer payload has unknown field "region"`, `"regions"`}},
+		{"timer-unknown-field.json", []string{`timer payload has unknown or repeated field "region"`, `"regions"`}},
 		{"timer-bad-json.json", []string{"is not a JSON object", "configured regions"}},
 		{"timer-empty-regions.json", []string{`"regions" is empty`}},
 		{"timer-nameless.json", []string{"triggerName and triggerTime are both empty"}},
 		{"direct-bad-id.json", []string{`diskIds: not disk IDs (d-...): "vol-123", "d-"`}},
 		{"direct-bad-instance.json", []string{`instanceIds: not instance IDs (i-...): "d-bp1ok0001"`}},
-		{"direct-unknown-field.json", []string{`unknown field "region"`, `"regionId"`}},
+		{"direct-unknown-field.json", []string{`unknown or repeated field "region"`, `"regionId"`}},
+		{"direct-repeated-field.json", []string{`unknown or repeated field "diskIds"`}},
 		{"direct-bad-region.json", []string{`regionId "hangzhou" is not a region ID`}},
 		{"direct-empty.json", []string{"direct request names no disks"}},
 	}
@@ -365,6 +366,24 @@ func TestTargetsOwnTheirTags(t *testing.T) {
 	req.Targets[0].TagHint["dr"] = "changed"
 	if req.Targets[1].TagHint["dr"] != "enabled" {
 		t.Errorf("targets share their TagHint map")
+	}
+}
+
+// TestClipsEventFields: envelope strings are user data echoed in every log line; a huge one is
+// cut short on a rune boundary instead of copied whole.
+func TestClipsEventFields(t *testing.T) {
+	longID := strings.Repeat("x", maxEventField-1) + "事件" + strings.Repeat("y", 10_000)
+	payload, _ := json.Marshal(map[string]any{
+		"id": longID, "source": "acs.ecs", "type": apiCall,
+		"data": map[string]any{"eventName": "DeleteDisk"},
+	})
+	req, err := Decode(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Repeat("x", maxEventField-1)
+	if req.Event.ID != want || req.Ignored[0].Event.ID != want {
+		t.Errorf("ID clipped to %d bytes (%q...), want the %d bytes before the cut rune", len(req.Event.ID), req.Event.ID[:8], len(want))
 	}
 }
 
