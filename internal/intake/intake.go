@@ -341,7 +341,7 @@ func decodeDirect(o object) (Request, error) {
 		return Request{}, errorf(`direct request has unknown or repeated field %s; accepted: "diskIds", "instanceIds", "regionId"`, sample([]string{k}))
 	}
 	t := Target{Event: Event{Source: SourceDirect, Type: TypeDirect}}
-	if raw, ok := o.raw("regionId"); ok && !isNull(raw) {
+	if raw, ok := o.raw("regionId"); ok && !isNull(raw) && string(bytes.TrimSpace(raw)) != `""` {
 		r, _ := scalar(raw)
 		if !IsRegionID(r) {
 			return Request{}, errorf("direct request: regionId %s is not a region ID such as cn-hangzhou", sample([]string{r}))
@@ -385,6 +385,21 @@ func directIDs(o object, field, kind string, valid func(string) bool) ([]string,
 	raw, ok := o.raw(field)
 	if !ok || isNull(raw) {
 		return nil, nil
+	}
+	switch trimmed := bytes.TrimSpace(raw); trimmed[0] {
+	case '"': // "d-1,d-2" is tolerated
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(trimmed, &items); err != nil {
+			return nil, errorf("direct request: %s: %v", field, err)
+		}
+		for i, it := range items {
+			if it = bytes.TrimSpace(it); len(it) == 0 || it[0] != '"' {
+				return nil, errorf("direct request: %s[%d] is not a string", field, i)
+			}
+		}
+	default:
+		return nil, errorf(`direct request: %s must be a list of IDs such as ["%s-..."]`, field, kind[:1])
 	}
 	ids, bad := splitIDs(stringList(raw), valid)
 	if len(bad) > 0 {

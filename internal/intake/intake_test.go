@@ -202,6 +202,8 @@ func TestDecodeFixtures(t *testing.T) {
 				Regions: []string{"cn-hangzhou", "cn-beijing"}, Cursor: "page-3"}}},
 
 		// Direct.
+		{"direct-comma-string.json", Request{Event: direct, Targets: []Target{{Event: direct,
+			DiskIDs: []string{"d-bp1comma0001", "d-bp1comma0002"}}}}},
 		{"direct-instances.json", Request{Event: direct, Targets: []Target{{Event: direct,
 			DiskIDs: []string{"d-bp1direct0001"}, InstanceIDs: []string{"i-bp1direct0001"}}}}},
 	}
@@ -249,6 +251,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"direct-repeated-field.json", []string{`unknown or repeated field "diskIds"`}},
 		{"direct-bad-region.json", []string{`regionId "hangzhou" is not a region ID`}},
 		{"direct-empty.json", []string{"direct request names no disks"}},
+		{"direct-ids-object.json", []string{`direct request: diskIds must be a list of IDs such as ["d-..."]`}},
+		{"direct-ids-number.json", []string{"direct request: diskIds[1] is not a string"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
