@@ -12,6 +12,7 @@ const (
 	sourceTag         = "acs.tag"         // UNCONFIRMED: how Tag service records reach EventBridge
 	sourceActionTrail = "acs.actiontrail" // ActionTrail's own source: every service, data.serviceName says which
 	sourceConfig      = "acs.config"
+	sourceResourceMgr = "acs.resourcemanager" // Config notifications of a multi-account aggregator
 
 	typeDiskRef     = "acs::ecs::disk"
 	typeInstanceRef = "acs::ecs::instance"
@@ -47,7 +48,8 @@ func (b *builder) add(env object) {
 		b.seenEvents[key] = true
 	}
 
-	if strings.HasSuffix(ev.Type, ":ConfigurationItemChangeNotification") {
+	if (ev.Source == sourceConfig || ev.Source == sourceResourceMgr) &&
+		strings.HasSuffix(ev.Type, ":Config:ConfigurationItemChangeNotification") {
 		b.configChange(ev, env, data, dataOK)
 		return
 	}
@@ -71,7 +73,7 @@ func (b *builder) add(env object) {
 	switch {
 	case svc != serviceNone:
 		b.actionTrail(ev, env, data, dataOK, svc)
-	case ev.Source == sourceECS || ev.Source == sourceConfig || ev.Source == sourceActionTrail:
+	case ev.Source == sourceECS || ev.Source == sourceConfig || ev.Source == sourceResourceMgr || ev.Source == sourceActionTrail:
 		b.ignore(ev, ReasonUnsupportedType, "type "+sample([]string{ev.Type}))
 	default:
 		b.ignore(ev, ReasonOtherSource, "source "+sample([]string{ev.Source}))
