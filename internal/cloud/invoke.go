@@ -1,0 +1,142 @@
+package cloud
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	sdkcredentials "github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+)
+
+// client implements API for one CredentialSource over the Pool's shared state.
+type client struct {
+	pool   *Pool
+	creds  CredentialSource
+	legacy bool // pairs through the ECS 2014-05-26 actions
+}
+
+// operation names one OpenAPI action and how it may be repeated.
+type operation struct {
+	family string // "ecs" or "ebs": the RAM service prefix and the endpoint
+	name   string // OpenAPI action name
+	// repeatable: sending the request twice has the effect of sending it once (reads, tag
+	// overwrites, writes carrying a ClientToken). Only such calls are retried after a failure that
+	// may have happened after the service acted (timeouts, resets, lost responses).
+	repeatable bool
+}
+
+func (op operation) action() string { return op.family + ":" + op.name }
+
+var regionPattern = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+
+func checkRegion(op operation, region string) *Error {
+	if !regionPattern.MatchString(region) {
+		return inputError(op.action(), "region %q is not a region ID such as cn-hangzhou", region)
+	}
+	return nil
+}
+
+func (c *client) endpoint(op operation) endpoint {
+	if op.family == "ebs" {
+		return c.pool.ebs
+	}
+	return c.pool.ecs
+}
+
+// invoke sends one request built by build, retrying retryable failures with backoff within the
+// context's deadline, and returns the decoded response. build is called for every attempt: each
+// attempt is signed afresh (new nonce and timestamp) with the same parameters, ClientToken
+// included. requestID reads the RequestId of a successful response for the trace.
+func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operation, region string,
+	build func() requests.AcsRequest, newResponse func() R, requestID func(R) string) (R, error) {
+	var zero R
+	action := op.action()
+	if e := checkRegion(op, region); e != nil {
+		return zero, e
+	}
+	p := c.pool
+	ep := c.endpoint(op)
+	trace := traceFrom(ctx)
+	var last *Error
+	// stop returns the most useful error once no further attempt will be made.
+	stop := func(err error) (R, error) {
+		if last != nil {
+			return zero, last
+		}
+		return zero, contextError(action, err)
+	}
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return stop(err)
+		}
+		if l := p.limiter(action, region); l != nil {
+			if err := l.Wait(ctx); err != nil {
+				// Wait also fails early when the deadline would pass before a token frees up.
+				return stop(context.DeadlineExceeded)
+			}
+		}
+		timeout := p.opts.RequestTimeout
+		if deadline, ok := ctx.Deadline(); ok {
+			remaining := deadline.Sub(p.now())
+			if remaining < minAttemptTime {
+				return stop(context.DeadlineExceeded)
+			}
+			timeout = min(timeout, remaining)
+		}
+		creds, err := c.creds.Retrieve()
+		if err != nil {
+			return zero, &Error{Action: action, Code: CodeCredentials, Message: Sanitize(err.Error())}
+		}
+
+		req := build()
+		req.SetScheme(ep.scheme)
+		req.SetDomain(ep.domain(region))
+		req.SetReadTimeout(timeout)
+		req.SetConnectTimeout(min(p.opts.ConnectTimeout, timeout))
+		resp := newResponse()
+		err = sendOnce(p, creds, req, resp)
+
+		e := classify(action, err, creds.secrets())
+		rec := Attempt{Action: action, Region: region}
+		if e != nil {
+			rec.RequestID, rec.Code = e.RequestID, e.Code
+		} else {
+			rec.RequestID = requestID(resp)
+		}
+		trace.record(rec)
+		if e == nil {
+			return resp, nil
+		}
+		last = e
+		if !e.Retryable || attempt >= p.opts.Retry.MaxAttempts {
+			return zero, e
+		}
+		if !op.repeatable && e.HTTPStatus == 0 {
+			// No answer: the service may have acted. Repeating a non-repeatable call could act
+			// twice; the caller decides (e.Retryable stays true).
+			return zero, e
+		}
+		wait := p.backoff(attempt)
+		if deadline, ok := ctx.Deadline(); ok && p.now().Add(wait+minAttemptTime).After(deadline) {
+			return zero, e
+		}
+		if err := p.sleep(ctx, wait); err != nil {
+			return zero, e
+		}
+	}
+}
+
+// sendOnce performs one signed HTTP exchange. The SDK client is built per attempt: a client's
+// http.Client timeout is rewritten by every call, so one client shared by concurrent calls races.
+// Building one costs a few allocations; connections come from the Pool's shared transport.
+func sendOnce(p *Pool, creds Credentials, req requests.AcsRequest, resp responses.AcsResponse) error {
+	provider := sdkcredentials.NewStaticSTSCredentialsProvider(creds.AccessKeyID, creds.AccessKeySecret, creds.SecurityToken)
+	// Region "" skips the SDK's per-client region regexp; every request carries its RegionId.
+	sc, err := sdk.NewClientWithOptions("", p.sdkConfig, provider)
+	if err != nil {
+		return err
+	}
+	return sc.DoAction(req, resp)
+}
