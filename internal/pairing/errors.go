@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // Reasons: short machine-readable codes for skipped and failed results.
@@ -40,6 +42,8 @@ const (
 	ReasonNotFound            = "resource_not_found"
 	ReasonIdempotencyConflict = "idempotency_conflict"
 	ReasonUnavailable         = "service_unavailable"
+	ReasonNetwork             = "network_error"
+	ReasonCredentials         = "no_credentials"
 	ReasonDeadlineExceeded    = "deadline_exceeded"
 	ReasonCanceled            = "canceled"
 	ReasonAPIError            = "api_error"
@@ -82,12 +86,23 @@ func reasonForCode(code string) string {
 		return ReasonSecondaryAttached
 	case code == "OperationDenied.InvalidStatus" || has("IncorrectDiskStatus", "IncorrectStatus", "InvalidStatus"):
 		return ReasonInvalidStatus
+	case has("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurityToken"):
+		return ReasonCredentials
 	case code == "NoSuchResource" || strings.HasSuffix(code, ".NotFound"):
 		return ReasonNotFound
 	case code == "IdempotentParameterMismatch":
 		return ReasonIdempotencyConflict
-	case has("ServiceUnavailable", "InternalError", "RequestTimeout"):
+	case has("ServiceUnavailable", "InternalError", "RequestTimeout") || strings.HasPrefix(code, "HTTP5"):
 		return ReasonUnavailable
+	case code == cloud.CodeTimeout || code == cloud.CodeConnectionReset ||
+		code == cloud.CodeConnectionRefused || code == cloud.CodeTransport:
+		return ReasonNetwork
+	case code == cloud.CodeCredentials:
+		return ReasonCredentials
+	case code == cloud.CodeDeadlineExceeded:
+		return ReasonDeadlineExceeded
+	case code == cloud.CodeCanceled:
+		return ReasonCanceled
 	}
 	return ReasonAPIError
 }
@@ -99,35 +114,14 @@ func pairNotReady(err error) bool {
 }
 
 // errorCode returns the Alibaba Cloud error code carried by err, or "".
-// It becomes cloud.Code(err) once internal/cloud exports it.
-func errorCode(err error) string {
-	var withErrorCode interface{ ErrorCode() string }
-	if errors.As(err, &withErrorCode) {
-		return withErrorCode.ErrorCode()
-	}
-	var withCode interface{ Code() string }
-	if errors.As(err, &withCode) {
-		return withCode.Code()
-	}
-	return ""
-}
+func errorCode(err error) string { return cloud.Code(err) }
 
 // isRetryable tells whether the same call may succeed later.
-// It becomes cloud.IsRetryable(err) once internal/cloud exports it.
-func isRetryable(err error) bool {
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
-	}
-	switch reasonForCode(errorCode(err)) {
-	case ReasonThrottled, ReasonUnavailable:
-		return true
-	}
-	return errors.Is(err, context.DeadlineExceeded)
-}
+func isRetryable(err error) bool { return cloud.IsRetryable(err) }
 
 // traceCalls returns a context whose cloud calls record their request IDs, and a function
-// returning them. It becomes cloud.WithTrace once internal/cloud exports it.
-var traceCalls = func(ctx context.Context) (context.Context, func() []string) {
-	return ctx, func() []string { return nil }
+// returning them.
+func traceCalls(ctx context.Context) (context.Context, func() []string) {
+	ctx, trace := cloud.WithTrace(ctx)
+	return ctx, trace.RequestIDs
 }

@@ -350,7 +350,7 @@ func TestOutcomes(t *testing.T) {
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))
 				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
-				c.Fail(fakecloud.CreatePair, &fakecloud.Error{Code: "Throttling.User", Message: "slow down", Retry: true}, -1)
+				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "Throttling.User", Message: "slow down", Retryable: true}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonThrottled, retryable: true, secondary: "d-s", msgContains: "slow down"},
 		},
@@ -359,7 +359,7 @@ func TestOutcomes(t *testing.T) {
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))
 				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
-				c.Fail(fakecloud.TagDisks, &fakecloud.Error{Code: "Forbidden.RAM", Message: "not authorized"}, -1)
+				c.Fail(fakecloud.TagDisks, &cloud.Error{Code: "Forbidden.RAM", Message: "not authorized"}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonPermissionDenied, started: true, pairs: 1, msgContains: "marking"},
 		},
@@ -368,7 +368,7 @@ func TestOutcomes(t *testing.T) {
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))
 				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
-				c.Fail(fakecloud.CreatePair, &fakecloud.Error{Code: "OperationDenied.QuotaExceed", Message: "quota"}, -1)
+				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "OperationDenied.QuotaExceed", Message: "quota"}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonQuotaExceeded},
 		},
@@ -376,7 +376,7 @@ func TestOutcomes(t *testing.T) {
 			name: "unknown error code on the pair listing",
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))
-				c.Fail(fakecloud.ListPairs, &fakecloud.Error{Code: "Weird.Thing", Message: "odd"}, -1)
+				c.Fail(fakecloud.ListPairs, &cloud.Error{Code: "Weird.Thing", Message: "odd"}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonAPIError, msgContains: "odd", noChangeCall: true},
 		},
@@ -387,7 +387,7 @@ func TestOutcomes(t *testing.T) {
 				c.AddDisk(secondary("d-s"))
 				c.AddPair(cloud.Pair{ID: "pair-1", Status: "created", SourceDiskID: "d-p", SourceRegionID: src,
 					DestinationDiskID: "d-s", DestinationRegionID: dst})
-				c.Fail(fakecloud.StartPair, &fakecloud.Error{Code: "OperationDenied.StandbyDeviceAttached", Message: "attached"}, -1)
+				c.Fail(fakecloud.StartPair, &cloud.Error{Code: "OperationDenied.StandbyDeviceAttached", Message: "attached"}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryAttached, pairs: 1},
 		},
@@ -513,7 +513,7 @@ func TestAutoCreateRetryReusesDisk(t *testing.T) {
 	c.AddDisk(primary("d-p"))
 	o := testOptions()
 	o.AutoCreateSecondary = true
-	c.Fail(fakecloud.CreatePair, &fakecloud.Error{Code: "ServiceUnavailable", Retry: true}, 1)
+	c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "ServiceUnavailable", Retryable: true}, 1)
 	first := pairOne(t, c, o, disksIn(src, "d-p"))
 	if first.Outcome != pairing.Failed || !first.Retryable || first.Reason != pairing.ReasonUnavailable {
 		t.Fatalf("first attempt: %+v", first)

@@ -34,19 +34,10 @@ const (
 // Changing lists the methods that change cloud state.
 var Changing = []string{CreateDisk, TagDisks, CreatePair, StartPair}
 
-// Error is the fake's cloud error: a code, a message and whether a retry may succeed.
-type Error struct {
-	Code    string
-	Message string
-	Retry   bool
-}
-
-func (e *Error) Error() string     { return e.Code + ": " + e.Message }
-func (e *Error) ErrorCode() string { return e.Code }
-func (e *Error) Retryable() bool   { return e.Retry }
-
-func newErr(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// newErr is a service error as the adapters return it: non-retryable, as every code the fake
+// answers by itself is (inject retryable ones with Fail).
+func newErr(code, format string, args ...any) *cloud.Error {
+	return &cloud.Error{Code: code, Message: fmt.Sprintf(format, args...), HTTPStatus: 400}
 }
 
 type fault struct {
