@@ -80,7 +80,12 @@ func (r *run) process(ctx context.Context, it *item) Result {
 		return *res
 	}
 	if plan.disk != nil {
-		if res := r.validate(ctx, it, d, *plan.disk); res != nil {
+		res, existing := r.validate(ctx, it, d, *plan.disk)
+		if existing != nil {
+			// Paired since this disk's own listing was read: a concurrent delivery got there first.
+			return r.complete(ctx, it, d, *existing)
+		}
+		if res != nil {
 			return *res
 		}
 	}
@@ -94,7 +99,11 @@ func (r *run) process(ctx context.Context, it *item) Result {
 		if res != nil {
 			return *res
 		}
-		if res := r.validate(ctx, it, d, *sec); res != nil {
+		res, existing := r.validate(ctx, it, d, *sec)
+		if existing != nil {
+			return r.complete(ctx, it, d, *existing)
+		}
+		if res != nil {
 			return *res
 		}
 		plan.disk = sec
@@ -382,12 +391,13 @@ func specDiffs(d, s cloud.Disk) []string {
 }
 
 // validate checks the secondary against the ABSR rules, in the order the report explains
-// them best: same spec, other region, unattached, in no pair.
-func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) *Result {
-	fail := func(reason, msg string, retryable bool) *Result {
+// them best: same spec, other region, unattached, in no pair. When the secondary turns out
+// to be in a pair with this very primary, it returns that pair instead.
+func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) (*Result, *cloud.Pair) {
+	fail := func(reason, msg string, retryable bool) (*Result, *cloud.Pair) {
 		res := it.result(Failed, reason, msg)
 		res.SecondaryDiskID, res.SecondaryRegionID, res.Retryable = s.ID, s.RegionID, retryable
-		return &res
+		return &res, nil
 	}
 	if diffs := specDiffs(d, s); len(diffs) > 0 {
 		return fail(ReasonSecondaryMismatch, fmt.Sprintf("secondary %s differs from the primary: %s", s.ID, strings.Join(diffs, "; ")), false)
@@ -405,9 +415,12 @@ func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) *Result {
 	if err != nil {
 		res := it.fail(ctx, err, "listing replica pairs in "+s.RegionID)
 		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
-		return &res
+		return &res, nil
 	}
 	for _, p := range []cloud.Pair{idx.bySource[s.ID], idx.byDest[s.ID]} {
+		if p.SourceDiskID == d.ID && p.DestinationDiskID == s.ID {
+			return nil, &p
+		}
 		if p.ID != "" {
 			return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s is already in pair %s (%s -> %s)",
 				s.ID, p.ID, p.SourceDiskID, p.DestinationDiskID), false)
@@ -416,7 +429,7 @@ func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) *Result {
 	if other, ok := r.claim(s.ID, d.ID); !ok {
 		return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s was chosen for %s in this invocation", s.ID, other), false)
 	}
-	return nil
+	return nil, nil
 }
 
 // createSecondary creates an empty secondary like the primary and waits, bounded, until it
