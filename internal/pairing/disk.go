@@ -21,6 +21,8 @@ var (
 	// startable: a pair that exists but was never started; starting it completes an earlier run.
 	// (stopped/paused are left alone: someone stopped them on purpose.)
 	startable = []string{"created", "creating", "inactive"}
+	// settling: a disk status that will pass by itself.
+	settling = []string{statusCreating, "Detaching", "ReIniting"}
 	// replicating: the pair is started.
 	replicating = []string{"initial_syncing", "manual_syncing", "syncing", "normal", "active", "starting"}
 )
@@ -143,6 +145,7 @@ func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair
 	if needStart {
 		if err := r.startPair(ctx, d.RegionID, p.ID); err != nil {
 			failed := it.fail(ctx, err, "starting existing pair "+p.ID)
+			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
 			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID = res.SecondaryDiskID, res.SecondaryRegionID, p.ID
 			return failed
 		}
@@ -193,6 +196,7 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 	if o.Start {
 		if err := r.startPair(ctx, d.RegionID, pairID); err != nil {
 			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; starting it", pairID)))
+			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
 			failed.ReplicaPairID = pairID
 			return failed
 		}
@@ -405,10 +409,10 @@ func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) (*Result,
 	if s.RegionID == d.RegionID {
 		return fail(ReasonSecondarySameRegion, fmt.Sprintf("secondary %s is in the primary's region %s", s.ID, s.RegionID), false)
 	}
-	if s.InstanceID != "" || s.Status == "In_use" {
+	if s.InstanceID != "" || s.Status == "In_use" || s.Status == "Attaching" {
 		return fail(ReasonSecondaryAttached, fmt.Sprintf("secondary %s is attached to %s", s.ID, cmp.Or(s.InstanceID, "an instance")), false)
 	}
-	if s.Status == statusCreating {
+	if slices.Contains(settling, s.Status) {
 		return fail(ReasonSecondaryNotReady, fmt.Sprintf("secondary %s is still %s", s.ID, s.Status), true)
 	}
 	idx, err := r.pairsIn(ctx, s.RegionID)

@@ -337,6 +337,27 @@ func TestOutcomes(t *testing.T) {
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
 		{
+			name: "new pair never startable within the wait: retryable, healed later",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p"))
+				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+				c.NewPairCreatingFor = 1 << 30
+				o.DiskWait = 20 * o.PollInterval
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonInvalidStatus, retryable: true, secondary: "d-s",
+				pairs: 1, msgContains: "starting it"},
+		},
+		{
+			name: "secondary still detaching",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
+				s := secondary("d-s")
+				s.Status = "Detaching"
+				c.AddDisk(s)
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotReady, retryable: true, noChangeCall: true},
+		},
+		{
 			name: "Start and MarkPrimary off",
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))

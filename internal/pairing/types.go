@@ -1,4 +1,3 @@
-// Package pairing is the engine: from a disk ID to a started, marked replica pair.
 package pairing
 
 import "time"
