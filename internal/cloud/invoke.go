@@ -132,11 +132,17 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 // http.Client timeout is rewritten by every call, so one client shared by concurrent calls races.
 // Building one costs a few allocations; connections come from the Pool's shared transport.
 func sendOnce(p *Pool, creds Credentials, req requests.AcsRequest, resp responses.AcsResponse) error {
-	provider := sdkcredentials.NewStaticSTSCredentialsProvider(creds.AccessKeyID, creds.AccessKeySecret, creds.SecurityToken)
-	// Region "" skips the SDK's per-client region regexp; every request carries its RegionId.
-	sc, err := sdk.NewClientWithOptions("", p.sdkConfig, provider)
+	sc, err := newSDKClient(p, creds)
 	if err != nil {
 		return err
 	}
 	return sc.DoAction(req, resp)
+}
+
+// newSDKClient builds an SDK client on the Pool's shared config and transport. The static STS
+// provider sends SecurityToken whenever it is set (NewClientWithProvider would drop it).
+func newSDKClient(p *Pool, creds Credentials) (*sdk.Client, error) {
+	provider := sdkcredentials.NewStaticSTSCredentialsProvider(creds.AccessKeyID, creds.AccessKeySecret, creds.SecurityToken)
+	// Region "" skips the SDK's per-client region regexp; every request carries its RegionId.
+	return sdk.NewClientWithOptions("", p.sdkConfig, provider)
 }

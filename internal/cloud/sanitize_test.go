@@ -1,0 +1,124 @@
+package cloud
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Test credentials. The secret and token contain characters that change under percent-encoding.
+const (
+	testAKID   = "LTAI5tTestKeyId"
+	testSecret = "TestSecret/With+Chars=="
+	testToken  = "CAIS+testToken/With=Chars*~"
+)
+
+var leakedParam = regexp.MustCompile(`(?i)(?:^|[^a-z])(signature|securitytoken|accesskeyid|accesskeysecret)(=|%3d|%253d|": ?"|: )`)
+
+// assertNoCredentials fails if s holds a test credential in any form, or a sensitive parameter
+// whose value was not redacted.
+func assertNoCredentials(t testing.TB, s string) {
+	t.Helper()
+	for _, secret := range []string{testSecret, testToken, testAKID, "testToken", "TestSecret", "abcDEF", "emulator-secret", "emulator-token"} {
+		for _, form := range []string{secret, url.QueryEscape(secret), rfc3986Escape(secret), url.QueryEscape(url.QueryEscape(secret))} {
+			if strings.Contains(strings.ToLower(s), strings.ToLower(form)) {
+				t.Fatalf("credential %q leaked as %q in:\n%s", secret, form, s)
+			}
+		}
+	}
+	for _, m := range leakedParam.FindAllStringIndex(s, -1) {
+		if rest := s[m[1]:]; !strings.HasPrefix(rest, Redacted) {
+			t.Fatalf("parameter at %q not redacted in:\n%s", s[m[0]:min(len(s), m[1]+20)], s)
+		}
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	stringToSign := "POST&%2F&" + url.QueryEscape("AccessKeyId="+testAKID+"&Action=CreateDisk&SecurityToken="+
+		rfc3986Escape(testToken)+"&SignatureMethod=HMAC-SHA1&SignatureNonce=n1")
+	tests := []struct {
+		name, in string
+		secrets  []string
+		keep     []string // must survive
+	}{
+		{
+			name: "transport error URL",
+			in: `Post "https://ecs.cn-hangzhou.aliyuncs.com/?AccessKeyId=` + testAKID + `&Action=DescribeDisks&SecurityToken=` +
+				url.QueryEscape(testToken) + `&Signature=abcDEF%2Bsig%3D&SignatureMethod=HMAC-SHA1": read: connection reset by peer`,
+			keep: []string{"Action=DescribeDisks", "SignatureMethod=HMAC-SHA1", "connection reset by peer", "ecs.cn-hangzhou.aliyuncs.com"},
+		},
+		{
+			name: "SignatureDoesNotMatch echo of the string to sign",
+			in:   "Specified signature is not matched with our calculation. server string to sign is:" + stringToSign,
+			keep: []string{"Action%3DCreateDisk", "SignatureMethod%3DHMAC-SHA1", "server string to sign is:"},
+		},
+		{
+			name:    "string to sign echo, secrets known",
+			in:      "server string to sign is:" + stringToSign,
+			secrets: []string{testSecret, testToken, testAKID},
+			keep:    []string{"Action%3DCreateDisk"},
+		},
+		{
+			name: "double-encoded query inside a URL",
+			in:   "https://x/?q=" + url.QueryEscape("a=1&"+url.QueryEscape("Signature=abcDEF+sig&SecurityToken="+testToken)),
+			keep: []string{"https://x/?q="},
+		},
+		{
+			name: "JSON and header forms",
+			in:   `{"AccessKeyId":"` + testAKID + `","SecurityToken": "` + testToken + `"} x-acs-security-token SecurityToken: ` + testToken + ` Signature: abcDEF`,
+			keep: []string{"x-acs-security-token"},
+		},
+		{
+			name: "JSON inside a string",
+			in:   `{\"AccessKeySecret\":\"` + testSecret + `\"}`,
+		},
+		{
+			name:    "literal secret anywhere",
+			in:      "oops " + testSecret + " / " + url.QueryEscape(testSecret) + " / " + rfc3986Escape(testToken) + " / " + strings.ToLower(url.QueryEscape(testSecret)),
+			secrets: []string{testSecret, testToken},
+			keep:    []string{"oops "},
+		},
+		{
+			name: "lower-case names",
+			in:   "signature=abcDEF&securitytoken=" + testToken,
+		},
+		{
+			name: "words containing a name are left alone",
+			in:   "Recommend: InvalidAccessKeySecret: Please check you AccessKeySecret",
+			keep: []string{"InvalidAccessKeySecret: Please check you AccessKeySecret"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := Sanitize(tt.in, tt.secrets...)
+			assertNoCredentials(t, out)
+			for _, k := range tt.keep {
+				if !strings.Contains(out, k) {
+					t.Fatalf("lost %q:\n%s", k, out)
+				}
+			}
+			if again := Sanitize(out, tt.secrets...); again != out {
+				t.Fatalf("not idempotent:\n%s\n%s", out, again)
+			}
+		})
+	}
+}
+
+func TestSanitizeLeavesCleanTextAlone(t *testing.T) {
+	for _, s := range []string{"", "The specified disk does not exist.", "SignatureNonceUsed: nonce used", "a=b&c=d", "Signature=", "50% done"} {
+		if got := Sanitize(s, "", "ab"); got != s {
+			t.Fatalf("Sanitize(%q) = %q", s, got)
+		}
+	}
+}
+
+func TestCredentialsDoNotPrint(t *testing.T) {
+	c := Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
+	for _, s := range []string{c.String(), c.GoString(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c)} {
+		if strings.Contains(s, testSecret) || strings.Contains(s, testToken) || strings.Contains(s, testAKID) {
+			t.Fatalf("credentials printed: %s", s)
+		}
+	}
+}

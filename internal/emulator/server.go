@@ -1,0 +1,516 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is the ECS + EBS OpenAPI emulator. It is an http.Handler; Start also serves it on a
+// listener of its own. All methods are safe for concurrent use.
+type Server struct {
+	mu sync.Mutex
+
+	accountID string
+	creds     map[string]Credential
+	credList  []Credential
+
+	started time.Time
+	offset  time.Duration // added to the wall clock by Advance
+
+	disks       map[string]*diskRec
+	diskOrder   []*diskRec
+	regionDisks map[string][]*diskRec
+	pairs       map[string]*pairRec
+	pairOrder   []*pairRec
+	diskPair    map[string]string // disk ID -> pair ID, both families, both roles
+
+	tokens     map[string]*tokenRec
+	nonces     map[string]time.Time
+	nonceAdds  int
+	faults     Faults
+	faultRNG   *mrand.Rand
+	idRNG      *mrand.Rand
+	buckets    map[string]*bucket
+	calls      map[string]int
+	errorCodes map[string]int
+	regions    map[string]bool
+
+	httpSrv *http.Server
+	ln      net.Listener
+}
+
+type diskRec struct {
+	Disk
+	seq       int // creation order
+	visibleAt time.Time
+	readyAt   time.Time
+}
+
+type pairRec struct {
+	Pair
+	settleAt time.Time // when a transient status (initial_syncing, manual_syncing) settles
+	settleTo string
+}
+
+type tokenRec struct {
+	fingerprint string
+	answer      map[string]any
+}
+
+// CallCounts is the body of GET /_emulator/calls: authenticated requests by "product/Action"
+// (legacy 2014-05-26 pair actions under ecs/), and error answers by code.
+type CallCounts struct {
+	Calls  map[string]int `json:"calls"`
+	Errors map[string]int `json:"errors"`
+}
+
+// syncDuration is how long (emulator clock) a started pair stays initial_syncing before it
+// reads normal, and a one-shot sync stays manual_syncing before it reads stopped.
+const syncDuration = time.Second
+
+// New builds a server from a state (which it copies and validates; st may be nil for an empty
+// world). The clock for visibleAfterMs and readyAfterMs starts now.
+func New(st *State) (*Server, error) {
+	var in State
+	if st != nil {
+		in = deepCopyState(st)
+	}
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	s := &Server{
+		accountID:   in.AccountID,
+		creds:       map[string]Credential{},
+		started:     now,
+		disks:       map[string]*diskRec{},
+		regionDisks: map[string][]*diskRec{},
+		pairs:       map[string]*pairRec{},
+		diskPair:    map[string]string{},
+		tokens:      map[string]*tokenRec{},
+		nonces:      map[string]time.Time{},
+		buckets:     map[string]*bucket{},
+		calls:       map[string]int{},
+		errorCodes:  map[string]int{},
+		regions:     knownRegions(),
+		idRNG:       mrand.New(mrand.NewPCG(uint64(in.Faults.Seed), 0x5eed1d5)),
+	}
+	s.credList = in.Credentials
+	if len(s.credList) == 0 {
+		s.credList = []Credential{{AccessKeyID: DefaultAccessKeyID, AccessKeySecret: DefaultAccessKeySecret, SecurityToken: DefaultSecurityToken}}
+	}
+	for _, c := range s.credList {
+		s.creds[c.AccessKeyID] = c
+	}
+	for _, d := range in.Disks {
+		rec := &diskRec{Disk: d,
+			visibleAt: now.Add(time.Duration(d.VisibleAfterMs) * time.Millisecond),
+			readyAt:   now.Add(time.Duration(d.ReadyAfterMs) * time.Millisecond)}
+		rec.VisibleAfterMs, rec.ReadyAfterMs = 0, 0
+		if rec.CreationTime == "" {
+			rec.CreationTime = now.UTC().Format(isoSecond)
+		}
+		s.addDisk(rec)
+	}
+	for _, p := range in.Pairs {
+		rec := &pairRec{Pair: p}
+		if rec.CreateTime == 0 {
+			rec.CreateTime = now.UnixMilli()
+		}
+		switch p.Status {
+		case "initial_syncing":
+			rec.settleAt, rec.settleTo = now.Add(syncDuration), "normal"
+		case "manual_syncing":
+			rec.settleAt, rec.settleTo = now.Add(syncDuration), "stopped"
+		}
+		s.addPair(rec)
+	}
+	s.setFaultsLocked(in.Faults)
+	return s, nil
+}
+
+func deepCopyState(st *State) State {
+	out := *st
+	out.Credentials = append([]Credential(nil), st.Credentials...)
+	out.Disks = make([]Disk, len(st.Disks))
+	for i, d := range st.Disks {
+		d.Tags = cloneTags(d.Tags)
+		out.Disks[i] = d
+	}
+	out.Pairs = make([]Pair, len(st.Pairs))
+	for i, p := range st.Pairs {
+		p.Tags = cloneTags(p.Tags)
+		out.Pairs[i] = p
+	}
+	return out
+}
+
+func (s *Server) addDisk(d *diskRec) {
+	d.seq = len(s.diskOrder)
+	s.disks[d.DiskID] = d
+	s.diskOrder = append(s.diskOrder, d)
+	s.regionDisks[d.RegionID] = append(s.regionDisks[d.RegionID], d)
+	s.regions[d.RegionID] = true
+}
+
+func (s *Server) addPair(p *pairRec) {
+	s.pairs[p.ReplicaPairID] = p
+	s.pairOrder = append(s.pairOrder, p)
+	s.diskPair[p.SourceDiskID] = p.ReplicaPairID
+	s.diskPair[p.DestinationDiskID] = p.ReplicaPairID
+}
+
+func (s *Server) removePair(p *pairRec) {
+	delete(s.pairs, p.ReplicaPairID)
+	delete(s.diskPair, p.SourceDiskID)
+	delete(s.diskPair, p.DestinationDiskID)
+	for i, q := range s.pairOrder {
+		if q == p {
+			s.pairOrder = append(s.pairOrder[:i:i], s.pairOrder[i+1:]...)
+			break
+		}
+	}
+}
+
+// now is the emulator clock: the wall clock plus whatever Advance added.
+func (s *Server) now() time.Time { return time.Now().Add(s.offset) }
+
+// Advance moves the emulator clock forward, so tests can let readyAfterMs, visibleAfterMs and
+// pair syncing elapse without sleeping. Request timestamps are checked against this clock too.
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	s.offset += d
+	s.mu.Unlock()
+}
+
+// Start serves the emulator on addr (127.0.0.1:0 picks a free port) and returns its base URL.
+func (s *Server) Start(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("emulator: listen on %s: %w", addr, err)
+	}
+	s.mu.Lock()
+	if s.httpSrv != nil {
+		s.mu.Unlock()
+		ln.Close()
+		return "", errors.New("emulator: already started")
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv, s.ln = srv, ln
+	s.mu.Unlock()
+	go srv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed after Close.
+	return "http://" + urlHost(ln.Addr()), nil
+}
+
+func urlHost(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := tcp.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+}
+
+// Close stops the listener started by Start and closes its connections. It is a no-op for a
+// server that was never started.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srv := s.httpSrv
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	err := srv.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// URL is the base URL after Start, or "".
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + urlHost(s.ln.Addr())
+}
+
+// Addr is the host:port the server listens on after Start (what an SDK client's Domain takes),
+// or "".
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return urlHost(s.ln.Addr())
+}
+
+// shutdown stops serving gracefully within ctx (used by Command).
+func (s *Server) shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	srv := s.httpSrv
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Shutdown(ctx)
+}
+
+// Credentials are the access keys the server accepts (the documented defaults when the state
+// named none).
+func (s *Server) Credentials() []Credential {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Credential(nil), s.credList...)
+}
+
+// Calls returns the request and error counters.
+func (s *Server) Calls() CallCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := CallCounts{Calls: make(map[string]int, len(s.calls)), Errors: make(map[string]int, len(s.errorCodes))}
+	for k, v := range s.calls {
+		out.Calls[k] = v
+	}
+	for k, v := range s.errorCodes {
+		out.Errors[k] = v
+	}
+	return out
+}
+
+// SetFaults replaces the fault settings (invalid values are clamped into range), reseeds the
+// fault generator from f.Seed and empties the flow-control buckets.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setFaultsLocked(f)
+}
+
+func (s *Server) setFaultsLocked(f Faults) {
+	clamp := func(v float64) float64 { return min(max(v, 0), 100) }
+	f.ThrottlePercent = clamp(f.ThrottlePercent)
+	f.UnavailablePercent = clamp(f.UnavailablePercent)
+	f.ResetPercent = clamp(f.ResetPercent)
+	f.LostResponsePercent = clamp(f.LostResponsePercent)
+	f.LatencyMs = max(f.LatencyMs, 0)
+	f.QPSPerAction = max(f.QPSPerAction, 0)
+	s.faults = f
+	s.faultRNG = mrand.New(mrand.NewPCG(uint64(f.Seed), 0xfa0175))
+	s.buckets = map[string]*bucket{}
+}
+
+// Faults returns the current fault settings.
+func (s *Server) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// Snapshot returns the current world in the state file format. Disks still hidden or still
+// Creating carry the remaining visibleAfterMs / readyAfterMs, so the snapshot reloads faithfully;
+// Status is each disk's settled status.
+func (s *Server) Snapshot() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	st := State{AccountID: s.accountID, Credentials: append([]Credential(nil), s.credList...),
+		Disks: make([]Disk, 0, len(s.diskOrder)), Pairs: make([]Pair, 0, len(s.pairOrder)), Faults: s.faults}
+	for _, d := range s.diskOrder {
+		out := d.Disk
+		out.Tags = cloneTags(d.Tags)
+		out.VisibleAfterMs = remainingMs(now, d.visibleAt)
+		out.ReadyAfterMs = remainingMs(now, d.readyAt)
+		st.Disks = append(st.Disks, out)
+	}
+	for _, p := range s.pairOrder {
+		s.settle(p, now)
+		out := p.Pair
+		out.Tags = cloneTags(p.Tags)
+		st.Pairs = append(st.Pairs, out)
+	}
+	return st
+}
+
+func remainingMs(now, at time.Time) int64 {
+	if !at.After(now) {
+		return 0
+	}
+	return int64((at.Sub(now) + time.Millisecond - 1) / time.Millisecond)
+}
+
+// settle applies a transient pair status whose time has come.
+func (s *Server) settle(p *pairRec, now time.Time) {
+	if !p.settleAt.IsZero() && !now.Before(p.settleAt) {
+		p.Status, p.settleAt, p.settleTo = p.settleTo, time.Time{}, ""
+	}
+}
+
+// visible reports whether a disk exists for the actions at this moment.
+func (d *diskRec) visible(now time.Time) bool { return !now.Before(d.visibleAt) }
+
+// status is the status the actions see: Creating until readyAfterMs has elapsed.
+func (d *diskRec) status(now time.Time) string {
+	if now.Before(d.readyAt) {
+		return "Creating"
+	}
+	return d.Status
+}
+
+// lookupDisk finds a disk visible now in region.
+func (s *Server) lookupDisk(id, region string, now time.Time) *diskRec {
+	d := s.disks[id]
+	if d == nil || d.RegionID != region || !d.visible(now) {
+		return nil
+	}
+	return d
+}
+
+// serveAdmin answers the /_emulator/ endpoints. They are unauthenticated: the emulator listens
+// on loopback and holds test credentials only.
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/_emulator/state":
+		if r.Method != http.MethodGet {
+			adminError(w, http.StatusMethodNotAllowed, "use GET")
+			return
+		}
+		writeJSON(w, http.StatusOK, s.Snapshot())
+	case "/_emulator/calls":
+		if r.Method != http.MethodGet {
+			adminError(w, http.StatusMethodNotAllowed, "use GET")
+			return
+		}
+		writeJSON(w, http.StatusOK, s.Calls())
+	case "/_emulator/faults":
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, s.Faults())
+		case http.MethodPut:
+			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+			dec.DisallowUnknownFields()
+			var f Faults
+			if err := dec.Decode(&f); err != nil {
+				adminError(w, http.StatusBadRequest, "faults: invalid JSON: "+err.Error())
+				return
+			}
+			if err := f.validate(); err != nil {
+				adminError(w, http.StatusBadRequest, "faults: "+err.Error())
+				return
+			}
+			s.SetFaults(f)
+			writeJSON(w, http.StatusOK, s.Faults())
+		default:
+			adminError(w, http.StatusMethodNotAllowed, "use GET or PUT")
+		}
+	default:
+		adminError(w, http.StatusNotFound, "unknown admin endpoint "+r.URL.Path+
+			" (known: GET /_emulator/state, GET /_emulator/calls, GET|PUT /_emulator/faults)")
+	}
+}
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"Code":"InternalError","Message":"encoding the answer failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body) //nolint:errcheck // the client went away; nothing to do.
+}
+
+// newRequestID returns a UUID-like upper-case request ID, as the services do.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails.
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return strings.ToUpper(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+}
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// randomID returns prefix + n characters from the seeded ID generator. Callers hold s.mu.
+func (s *Server) randomID(prefix string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = idAlphabet[s.idRNG.IntN(len(idAlphabet))]
+	}
+	return prefix + string(b)
+}
+
+// diskIDPrefix imitates the region-specific prefixes of real disk IDs.
+var diskIDPrefix = map[string]string{
+	"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "cn-beijing": "2ze", "cn-qingdao": "m5e",
+	"cn-zhangjiakou": "8vb", "cn-shenzhen": "wz9", "cn-huhehaote": "hp3", "cn-chengdu": "2vc",
+	"cn-hongkong": "j6c", "ap-southeast-1": "t4n",
+}
+
+func (s *Server) newDiskID(region string) string {
+	prefix := diskIDPrefix[region]
+	if prefix == "" {
+		prefix = "0jl"
+	}
+	for {
+		id := s.randomID("d-"+prefix, 17)
+		if s.disks[id] == nil {
+			return id
+		}
+	}
+}
+
+func (s *Server) newPairID(legacy bool) string {
+	for {
+		id := s.randomID("pair-cn-", 12)
+		if legacy {
+			id = s.randomID("rp-", 18)
+		}
+		if s.pairs[id] == nil {
+			return id
+		}
+	}
+}
+
+func (s *Server) newOrderID() string {
+	b := make([]byte, 15)
+	for i := range b {
+		b[i] = byte('0' + s.idRNG.IntN(10))
+	}
+	b[0] = '2'
+	return string(b)
+}
+
+// knownRegions are the Alibaba Cloud regions the emulator answers for; regions of the state's
+// disks are added to them.
+func knownRegions() map[string]bool {
+	return set("cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
+		"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan",
+		"cn-guangzhou", "cn-chengdu", "cn-hongkong", "cn-wuhan-lr", "ap-northeast-1", "ap-northeast-2",
+		"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
+		"ap-southeast-7", "ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
+		"me-east-1", "me-central-1", "na-south-1")
+}
+
+const isoSecond = "2006-01-02T15:04:05Z"

@@ -1,0 +1,414 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// State is the emulator's world: the state file, the body of GET /_emulator/state, and what
+// Snapshot returns. The json tags are the state file format of the design; keep them.
+type State struct {
+	AccountID   string       `json:"accountId"`
+	Credentials []Credential `json:"credentials,omitempty"`
+	Disks       []Disk       `json:"disks"`
+	Pairs       []Pair       `json:"pairs"`
+	Faults      Faults       `json:"faults"`
+}
+
+// Credential is an access key the emulator accepts. A credential with a SecurityToken is an STS
+// credential: requests signed with it must carry exactly that token.
+type Credential struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	AccessKeySecret string `json:"accessKeySecret"`
+	SecurityToken   string `json:"securityToken,omitempty"`
+}
+
+// Disk is an ECS disk. Status is the disk's settled status; while ReadyAfterMs has not elapsed
+// every action sees it as Creating, and while VisibleAfterMs has not elapsed no action sees it.
+type Disk struct {
+	DiskID           string            `json:"diskId"`
+	DiskName         string            `json:"diskName,omitempty"`
+	Description      string            `json:"description,omitempty"`
+	RegionID         string            `json:"regionId"`
+	ZoneID           string            `json:"zoneId"`
+	Category         string            `json:"category"`
+	PerformanceLevel string            `json:"performanceLevel,omitempty"`
+	Size             int               `json:"size"`
+	Type             string            `json:"type"`
+	Status           string            `json:"status"`
+	InstanceID       string            `json:"instanceId,omitempty"`
+	Encrypted        bool              `json:"encrypted"`
+	ChargeType       string            `json:"chargeType,omitempty"`   // PostPaid (default) | PrePaid
+	CreationTime     string            `json:"creationTime,omitempty"` // 2006-01-02T15:04:05Z
+	Tags             map[string]string `json:"tags,omitempty"`
+	VisibleAfterMs   int64             `json:"visibleAfterMs"`
+	ReadyAfterMs     int64             `json:"readyAfterMs"`
+}
+
+// Pair is a replica pair of either API family. API is "ecs" for pairs of the legacy 2014-05-26
+// actions (their ReplicaPairID is the returned PairId); empty (or "ebs") for EBS 2021-07-30.
+type Pair struct {
+	ReplicaPairID       string            `json:"replicaPairId"`
+	API                 string            `json:"api,omitempty"`
+	PairName            string            `json:"pairName,omitempty"`
+	Description         string            `json:"description,omitempty"`
+	SourceDiskID        string            `json:"sourceDiskId"`
+	SourceRegionID      string            `json:"sourceRegionId"`
+	SourceZoneID        string            `json:"sourceZoneId,omitempty"`
+	DestinationDiskID   string            `json:"destinationDiskId"`
+	DestinationRegionID string            `json:"destinationRegionId"`
+	DestinationZoneID   string            `json:"destinationZoneId,omitempty"`
+	Status              string            `json:"status"`
+	RPO                 int               `json:"rpo,omitempty"`
+	Bandwidth           int               `json:"bandwidth,omitempty"`
+	ChargeType          string            `json:"chargeType,omitempty"` // POSTPAY | PREPAY
+	CreateTime          int64             `json:"createTime,omitempty"` // Unix milliseconds
+	Tags                map[string]string `json:"tags,omitempty"`
+}
+
+// Faults are injected failures and flow control. Percentages are 0-100.
+type Faults struct {
+	LatencyMs           int64   `json:"latencyMs"`
+	ThrottlePercent     float64 `json:"throttlePercent"`
+	UnavailablePercent  float64 `json:"unavailablePercent"`
+	ResetPercent        float64 `json:"resetPercent"`
+	LostResponsePercent float64 `json:"lostResponsePercent"`
+	QPSPerAction        float64 `json:"qpsPerAction"`
+	Seed                int64   `json:"seed"`
+}
+
+// The credentials accepted when the state names none. They are test values, never real ones.
+const (
+	DefaultAccessKeyID     = "emulator-ak"
+	DefaultAccessKeySecret = "emulator-secret"
+	DefaultSecurityToken   = "emulator-token"
+	// DefaultAccountID is used when the state has no accountId.
+	DefaultAccountID = "1234567890123456"
+)
+
+// The API family values of Pair.API.
+const (
+	APIEBS    = ""
+	APILegacy = "ecs"
+)
+
+// Disk and pair vocabularies.
+var (
+	diskStatuses = set("In_use", "Available", "Attaching", "Detaching", "Creating", "ReIniting")
+	diskTypes    = set("system", "data")
+	essdLevels   = set("PL0", "PL1", "PL2", "PL3")
+	ebsStatuses  = set("invalid", "creating", "created", "create_failed", "initial_syncing",
+		"manual_syncing", "syncing", "normal", "stopping", "stopped", "stop_failed", "failovering",
+		"failovered", "failover_failed", "reprotecting", "reprotect_failed", "deleting",
+		"delete_failed", "deleted")
+	legacyStatuses = set("inactive", "active", "paused", "pausing", "starting", "deleting")
+)
+
+func set(items ...string) map[string]bool {
+	m := make(map[string]bool, len(items))
+	for _, it := range items {
+		m[it] = true
+	}
+	return m
+}
+
+// LoadState reads and validates a state file.
+func LoadState(path string) (*State, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("emulator state: %w", err)
+	}
+	st, err := ParseState(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return st, nil
+}
+
+// ParseState decodes and validates a state document. Unknown fields are errors (a misspelt field
+// would otherwise be ignored silently). Defaults are filled in: type data, status In_use for a
+// disk with an instance and Available otherwise, PL1 for cloud_essd without a performance level,
+// zones of pairs from their disks, created (EBS) or inactive (legacy) for a pair without status.
+func ParseState(data []byte) (*State, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var st State
+	if err := dec.Decode(&st); err != nil {
+		return nil, fmt.Errorf("emulator state: invalid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("emulator state: trailing data after the JSON object")
+	}
+	if err := st.normalize(); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// Validate checks a state built in Go (ParseState does this for files) and fills the same
+// defaults. It is what New calls on a copy of its argument.
+func (st *State) Validate() error { return st.normalize() }
+
+func (st *State) normalize() error {
+	if st.AccountID == "" {
+		st.AccountID = DefaultAccountID
+	}
+	seenKeys := map[string]bool{}
+	for i := range st.Credentials {
+		c := &st.Credentials[i]
+		if c.AccessKeyID == "" || c.AccessKeySecret == "" {
+			return fmt.Errorf("emulator state: credentials[%d]: accessKeyId and accessKeySecret are required", i)
+		}
+		if seenKeys[c.AccessKeyID] {
+			return fmt.Errorf("emulator state: credentials[%d]: duplicate accessKeyId", i)
+		}
+		seenKeys[c.AccessKeyID] = true
+	}
+	disks := make(map[string]*Disk, len(st.Disks))
+	for i := range st.Disks {
+		d := &st.Disks[i]
+		if err := normalizeDisk(d); err != nil {
+			if d.DiskID == "" {
+				return fmt.Errorf("emulator state: disks[%d]: %w", i, err)
+			}
+			return fmt.Errorf("emulator state: disk %s: %w", d.DiskID, err)
+		}
+		if disks[d.DiskID] != nil {
+			return fmt.Errorf("emulator state: disk %s: duplicate diskId", d.DiskID)
+		}
+		disks[d.DiskID] = d
+	}
+	pairs := map[string]bool{}
+	pairOf := map[string]string{}
+	for i := range st.Pairs {
+		p := &st.Pairs[i]
+		name := fmt.Sprintf("pairs[%d]", i)
+		if p.ReplicaPairID != "" {
+			name = "pair " + p.ReplicaPairID
+		}
+		if err := normalizePair(p, disks); err != nil {
+			return fmt.Errorf("emulator state: %s: %w", name, err)
+		}
+		if pairs[p.ReplicaPairID] {
+			return fmt.Errorf("emulator state: %s: duplicate replicaPairId", name)
+		}
+		pairs[p.ReplicaPairID] = true
+		for _, id := range []string{p.SourceDiskID, p.DestinationDiskID} {
+			if other, ok := pairOf[id]; ok {
+				return fmt.Errorf("emulator state: %s: disk %s is already in pair %s (a disk is in at most one pair)", name, id, other)
+			}
+			pairOf[id] = p.ReplicaPairID
+		}
+	}
+	if err := st.Faults.validate(); err != nil {
+		return fmt.Errorf("emulator state: faults: %w", err)
+	}
+	return nil
+}
+
+func normalizeDisk(d *Disk) error {
+	switch {
+	case d.DiskID == "":
+		return fmt.Errorf("diskId is required")
+	case !strings.HasPrefix(d.DiskID, "d-"):
+		return fmt.Errorf("diskId %q must start with d-", d.DiskID)
+	case d.RegionID == "":
+		return fmt.Errorf("regionId is required")
+	case d.ZoneID == "":
+		return fmt.Errorf("zoneId is required")
+	case !strings.HasPrefix(d.ZoneID, d.RegionID+"-"):
+		return fmt.Errorf("zoneId %q is not a zone of regionId %q", d.ZoneID, d.RegionID)
+	case d.Category == "":
+		return fmt.Errorf("category is required")
+	case d.Size <= 0:
+		return fmt.Errorf("size must be a positive number of GiB, got %d", d.Size)
+	case d.VisibleAfterMs < 0:
+		return fmt.Errorf("visibleAfterMs must not be negative")
+	case d.ReadyAfterMs < 0:
+		return fmt.Errorf("readyAfterMs must not be negative")
+	}
+	if d.Type == "" {
+		d.Type = "data"
+	}
+	if !diskTypes[d.Type] {
+		return fmt.Errorf("type %q is not system or data", d.Type)
+	}
+	if d.Status == "" {
+		d.Status = "Available"
+		if d.InstanceID != "" {
+			d.Status = "In_use"
+		}
+	}
+	if !diskStatuses[d.Status] {
+		return fmt.Errorf("status %q is not one of In_use, Available, Attaching, Detaching, Creating, ReIniting", d.Status)
+	}
+	if d.Status == "In_use" && d.InstanceID == "" {
+		return fmt.Errorf("status In_use needs an instanceId")
+	}
+	if d.Status == "Available" && d.InstanceID != "" {
+		return fmt.Errorf("status Available contradicts instanceId %s", d.InstanceID)
+	}
+	if d.Type == "system" && d.InstanceID == "" {
+		return fmt.Errorf("a system disk needs an instanceId")
+	}
+	if d.Category == "cloud_essd" {
+		if d.PerformanceLevel == "" {
+			d.PerformanceLevel = "PL1"
+		}
+		if !essdLevels[d.PerformanceLevel] {
+			return fmt.Errorf("performanceLevel %q is not PL0, PL1, PL2 or PL3", d.PerformanceLevel)
+		}
+	}
+	if lo, hi, ok := sizeRange(d.Category, d.PerformanceLevel); ok && (d.Size < lo || d.Size > hi) {
+		return fmt.Errorf("size %d GiB is outside %d-%d GiB for %s %s", d.Size, lo, hi, d.Category, d.PerformanceLevel)
+	}
+	if d.ChargeType == "" {
+		d.ChargeType = "PostPaid"
+	}
+	if d.ChargeType != "PostPaid" && d.ChargeType != "PrePaid" {
+		return fmt.Errorf("chargeType %q is not PostPaid or PrePaid", d.ChargeType)
+	}
+	for k := range d.Tags {
+		if k == "" {
+			return fmt.Errorf("tags: empty tag key")
+		}
+	}
+	return nil
+}
+
+func normalizePair(p *Pair, disks map[string]*Disk) error {
+	if p.ReplicaPairID == "" {
+		return fmt.Errorf("replicaPairId is required")
+	}
+	switch p.API {
+	case "", "ebs":
+		p.API = APIEBS
+		if p.Status == "" {
+			p.Status = "created"
+		}
+		if !ebsStatuses[p.Status] {
+			return fmt.Errorf("status %q is not an EBS pair status", p.Status)
+		}
+	case APILegacy:
+		if p.Status == "" {
+			p.Status = "inactive"
+		}
+		if !legacyStatuses[p.Status] {
+			return fmt.Errorf("status %q is not a legacy (api ecs) pair status", p.Status)
+		}
+	default:
+		return fmt.Errorf("api %q is not ebs or ecs", p.API)
+	}
+	src, dst := disks[p.SourceDiskID], disks[p.DestinationDiskID]
+	switch {
+	case p.SourceDiskID == "" || p.DestinationDiskID == "":
+		return fmt.Errorf("sourceDiskId and destinationDiskId are required")
+	case p.SourceDiskID == p.DestinationDiskID:
+		return fmt.Errorf("sourceDiskId and destinationDiskId are the same disk")
+	case src == nil:
+		return fmt.Errorf("sourceDiskId %s is not a disk of the state", p.SourceDiskID)
+	case dst == nil:
+		return fmt.Errorf("destinationDiskId %s is not a disk of the state", p.DestinationDiskID)
+	}
+	if p.SourceRegionID == "" {
+		p.SourceRegionID = src.RegionID
+	}
+	if p.DestinationRegionID == "" {
+		p.DestinationRegionID = dst.RegionID
+	}
+	if p.SourceRegionID != src.RegionID {
+		return fmt.Errorf("sourceRegionId %s differs from the region %s of disk %s", p.SourceRegionID, src.RegionID, src.DiskID)
+	}
+	if p.DestinationRegionID != dst.RegionID {
+		return fmt.Errorf("destinationRegionId %s differs from the region %s of disk %s", p.DestinationRegionID, dst.RegionID, dst.DiskID)
+	}
+	if p.SourceZoneID == "" {
+		p.SourceZoneID = src.ZoneID
+	}
+	if p.DestinationZoneID == "" {
+		p.DestinationZoneID = dst.ZoneID
+	}
+	if p.RPO == 0 {
+		p.RPO = 900
+	}
+	if p.ChargeType == "" {
+		p.ChargeType = "POSTPAY"
+	}
+	if p.PairName == "" {
+		p.PairName = p.ReplicaPairID
+	}
+	return nil
+}
+
+func (f Faults) validate() error {
+	for _, pc := range []struct {
+		name string
+		v    float64
+	}{
+		{"throttlePercent", f.ThrottlePercent},
+		{"unavailablePercent", f.UnavailablePercent},
+		{"resetPercent", f.ResetPercent},
+		{"lostResponsePercent", f.LostResponsePercent},
+	} {
+		if pc.v < 0 || pc.v > 100 {
+			return fmt.Errorf("%s must be within 0-100, got %v", pc.name, pc.v)
+		}
+	}
+	if f.LatencyMs < 0 {
+		return fmt.Errorf("latencyMs must not be negative")
+	}
+	if f.QPSPerAction < 0 {
+		return fmt.Errorf("qpsPerAction must not be negative")
+	}
+	return nil
+}
+
+// sizeRange is the size range in GiB CreateDisk accepts for a category and performance level.
+func sizeRange(category, pl string) (lo, hi int, ok bool) {
+	switch category {
+	case "cloud_essd":
+		switch pl {
+		case "PL0":
+			return 1, 65536, true
+		case "PL1":
+			return 20, 65536, true
+		case "PL2":
+			return 461, 65536, true
+		case "PL3":
+			return 1261, 65536, true
+		}
+	case "cloud_auto":
+		return 1, 65536, true
+	case "cloud_essd_entry":
+		return 10, 32768, true
+	case "cloud_efficiency", "cloud_ssd":
+		return 20, 32768, true
+	case "cloud":
+		return 5, 2000, true
+	}
+	return 0, 0, false
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func cloneTags(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
