@@ -358,6 +358,82 @@ func TestOutcomes(t *testing.T) {
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotReady, retryable: true, noChangeCall: true},
 		},
 		{
+			name: "primary read throttled",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p"))
+				c.Fail(fakecloud.DescribeDisks, &cloud.Error{Code: "Throttling.Api", Retryable: true}, 1)
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonThrottled, retryable: true, msgContains: "reading the disk", noChangeCall: true},
+		},
+		{
+			name: "secondary batch read fails, the disk's own read recovers",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
+				c.AddDisk(secondary("d-s"))
+				c.FailNth(fakecloud.DescribeDisks, 2, &cloud.Error{Code: "ServiceUnavailable", Retryable: true})
+			},
+			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
+		},
+		{
+			name: "secondary read fails",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
+				c.AddDisk(secondary("d-s"))
+				c.FailNth(fakecloud.DescribeDisks, 2, &cloud.Error{Code: "ServiceUnavailable", Retryable: true})
+				c.FailNth(fakecloud.DescribeDisks, 3, &cloud.Error{Code: "ServiceUnavailable", Retryable: true})
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonUnavailable, retryable: true, secondary: "d-s",
+				msgContains: "reading secondary d-s", noChangeCall: true},
+		},
+		{
+			name: "back-references: the one matching the spec wins",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p"))
+				big := secondary("d-a-big", pairing.TagPrimaryDisk, "d-p")
+				big.Size = 500
+				c.AddDisk(big)
+				c.AddDisk(secondary("d-c-fit", pairing.TagPrimaryDisk, "d-p"))
+				c.AddDisk(secondary("d-b-fit", pairing.TagPrimaryDisk, "d-p"))
+			},
+			want: want{outcome: pairing.Paired, secondary: "d-b-fit", started: true, pairs: 1, primaryMark: true},
+		},
+		{
+			name: "back-reference listing fails",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p"))
+				c.Fail(fakecloud.DisksByTag, &cloud.Error{Code: "Forbidden", Message: "denied"}, -1)
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonPermissionDenied, msgContains: "looking for disks tagged", noChangeCall: true},
+		},
+		{
+			name: "auto-create refused",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p"))
+				o.AutoCreateSecondary = true
+				c.Fail(fakecloud.CreateDisk, &cloud.Error{Code: "QuotaExceed.Disk", Message: "too many disks"}, -1)
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonQuotaExceeded, msgContains: "creating a secondary"},
+		},
+		{
+			name: "auto-created disk is Creating for a while",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p"))
+				o.AutoCreateSecondary = true
+				c.CreatingFor("d-fake0001", 3) // the fake's first new disk
+			},
+			want: want{outcome: pairing.Paired, secondary: "new", started: true, pairs: 1, primaryMark: true},
+		},
+		{
+			name: "auto-created disk never ready",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p"))
+				o.AutoCreateSecondary = true
+				o.DiskWait = 20 * o.PollInterval
+				c.CreatingFor("d-fake0001", 1<<30)
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotReady, retryable: true, secondary: "new"},
+		},
+		{
 			name: "Start and MarkPrimary off",
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))

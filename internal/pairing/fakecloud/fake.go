@@ -42,6 +42,7 @@ func newErr(code, format string, args ...any) *cloud.Error {
 
 type fault struct {
 	err   error
+	skip  int // calls to let through first
 	times int // < 0: always
 }
 
@@ -130,6 +131,13 @@ func (c *Cloud) Fail(method string, err error, times int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.faults[method] = append(c.faults[method], &fault{err: err, times: times})
+}
+
+// FailNth makes call number n (1-based, counted from now) of method fail with err.
+func (c *Cloud) FailNth(method string, n int, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.faults[method] = append(c.faults[method], &fault{err: err, skip: n - 1, times: 1})
 }
 
 // Delay makes every call of method take d (or until its context ends).
@@ -240,13 +248,15 @@ func (c *Cloud) enter(ctx context.Context, method, region string) (func(), error
 	c.maxTotal = max(c.maxTotal, c.flight)
 	delay := max(c.delays[method], c.delays["region:"+region])
 	var err error
-	for _, f := range c.faults[method] {
-		if f.times != 0 {
+	for _, f := range c.faults[method] { // every fault counts every call; the first due fires
+		switch {
+		case f.skip > 0:
+			f.skip--
+		case f.times != 0 && err == nil:
 			err = f.err
 			if f.times > 0 {
 				f.times--
 			}
-			break
 		}
 	}
 	c.mu.Unlock()
