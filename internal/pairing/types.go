@@ -1,4 +1,3 @@
-// Package pairing is the engine: from a disk ID to a started, marked replica pair.
 package pairing
 
 import "time"
@@ -29,7 +28,12 @@ type Options struct {
 	ChargeType          string // POSTPAY | PREPAY
 	Bandwidth           int    // Kbit/s, 0 = unset
 	RPO                 int    // seconds
-	Concurrency         int    // disks handled at once
+	Concurrency         int    // disks handled at once, per region
+
+	// Timing. Zero means the default (see DefaultOptions).
+	DiskWait       time.Duration // longest wait for a disk (or an instance's disks) to show and be ready
+	PollInterval   time.Duration // first backoff step while waiting; doubles up to 8x
+	DeadlineMargin time.Duration // kept free before the context deadline; at most 10% of what remains
 }
 
 // Outcome is what happened to one disk.
@@ -55,6 +59,9 @@ type Result struct {
 	ReplicaPairID     string  `json:"replicaPairId"`
 	Started           bool    `json:"started"`
 	Retryable         bool    `json:"retryable"`
+	// InstanceID is set for disks found through an instance, and for an instance whose disks
+	// could not be listed (then DiskID is empty).
+	InstanceID string `json:"instanceId,omitempty"`
 
 	// For the log line, not the report.
 	RequestIDs []string      `json:"-"`

@@ -1,0 +1,167 @@
+package pairing
+
+import (
+	"context"
+	"slices"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+)
+
+// pairIndex is one region's replica pairs, by the disks they hold.
+type pairIndex struct {
+	bySource map[string]cloud.Pair
+	byDest   map[string]cloud.Pair
+}
+
+// A deleted pair no longer holds its disks.
+const pairDeleted = "deleted"
+
+// pairsIn lists region's pairs once per invocation, however many disks ask and when.
+func (r *run) pairsIn(ctx context.Context, region string) (*pairIndex, error) {
+	r.mu.Lock()
+	l := r.pairs[region]
+	if l == nil {
+		l = &lazy[*pairIndex]{}
+		r.pairs[region] = l
+	}
+	r.mu.Unlock()
+	l.once.Do(func() {
+		pairs, err := r.api.ListPairs(ctx, region)
+		if err != nil {
+			l.err = err
+			return
+		}
+		idx := &pairIndex{bySource: map[string]cloud.Pair{}, byDest: map[string]cloud.Pair{}}
+		for _, p := range pairs {
+			if p.Status == pairDeleted {
+				continue
+			}
+			idx.bySource[p.SourceDiskID] = p
+			idx.byDest[p.DestinationDiskID] = p
+		}
+		l.v = idx
+	})
+	return l.v, l.err
+}
+
+// backrefCandidates lists the disks in region tagged dr:primary-disk=primary. A sweep reads
+// every back-reference of the region once; an event asks for its disk's alone.
+func (r *run) backrefCandidates(ctx context.Context, region, primary string) ([]cloud.Disk, error) {
+	if !r.sweep {
+		var out []cloud.Disk
+		err := r.api.DisksByTag(ctx, region, TagPrimaryDisk, primary, func(page []cloud.Disk) error {
+			for _, d := range page {
+				if d.Tags[TagPrimaryDisk] == primary {
+					out = append(out, d)
+				}
+			}
+			return nil
+		})
+		return out, err
+	}
+	r.mu.Lock()
+	l := r.backrefs[region]
+	if l == nil {
+		l = &lazy[map[string][]cloud.Disk]{}
+		r.backrefs[region] = l
+	}
+	r.mu.Unlock()
+	l.once.Do(func() {
+		index := map[string][]cloud.Disk{}
+		l.err = r.api.DisksByTag(ctx, region, TagPrimaryDisk, "", func(page []cloud.Disk) error {
+			for _, d := range page {
+				if p := d.Tags[TagPrimaryDisk]; p != "" {
+					index[p] = append(index[p], d)
+				}
+			}
+			return nil
+		})
+		l.v = index
+	})
+	return l.v[primary], l.err
+}
+
+// secondaryDisk reads a named secondary, from what prefetchSecondaries already read when it can.
+// It returns nil, nil when the disk does not exist.
+func (r *run) secondaryDisk(ctx context.Context, region, id string) (*cloud.Disk, error) {
+	key := region + "/" + id
+	r.mu.Lock()
+	d, known := r.secondaries[key]
+	r.mu.Unlock()
+	if known {
+		return d, nil
+	}
+	disks, err := r.api.DescribeDisks(ctx, region, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range disks {
+		if d.ID == id {
+			return &d, nil
+		}
+	}
+	return nil, nil
+}
+
+// prefetchSecondaries reads, in batches per region, the explicitly named secondaries
+// (mapping file or tag) of ready disks that are candidates for a new pair. Errors are left
+// for secondaryDisk to meet and report, disk by disk.
+func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*item) {
+	idx, err := r.pairsIn(ctx, region)
+	if err != nil {
+		return
+	}
+	want := map[string][]string{}
+	for _, it := range ready {
+		d := *it.disk
+		if !r.optedIn(d) || !supportedCategory(d.Category) || d.Tags[TagPrimaryDisk] != "" {
+			continue
+		}
+		if _, paired := idx.bySource[d.ID]; paired {
+			continue
+		}
+		if _, paired := idx.byDest[d.ID]; paired {
+			continue
+		}
+		ref, _, ok := r.explicitSecondary(d)
+		if !ok || ref.Region == "" {
+			continue
+		}
+		r.mu.Lock()
+		_, known := r.secondaries[ref.Region+"/"+ref.DiskID]
+		r.mu.Unlock()
+		if !known && !slices.Contains(want[ref.Region], ref.DiskID) {
+			want[ref.Region] = append(want[ref.Region], ref.DiskID)
+		}
+	}
+	for secRegion, ids := range want {
+		for batch := range chunks(ids, describeBatch) {
+			disks, err := r.api.DescribeDisks(ctx, secRegion, batch)
+			if err != nil {
+				break
+			}
+			r.mu.Lock()
+			for _, id := range batch {
+				r.secondaries[secRegion+"/"+id] = nil
+			}
+			for _, d := range disks {
+				if slices.Contains(batch, d.ID) {
+					r.secondaries[secRegion+"/"+d.ID] = &d
+				}
+			}
+			r.mu.Unlock()
+		}
+	}
+}
+
+// claim reserves secondary for primary within this invocation, so that two primaries
+// naming the same secondary do not both try it; it reports the other primary on conflict.
+func (r *run) claim(secondary, primary string) (other string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, taken := r.claims[secondary]; taken && p != primary {
+		return p, false
+	}
+	r.claims[secondary] = primary
+	return "", true
+}

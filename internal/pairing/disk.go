@@ -1,0 +1,477 @@
+package pairing
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+)
+
+const statusAvailable = "Available"
+
+// supportedCategory: ABSR replicates ESSD and ESSD AutoPL disks only.
+func supportedCategory(c string) bool { return c == "cloud_essd" || c == "cloud_auto" }
+
+// Pair statuses (EBS and legacy) the engine acts on.
+var (
+	// startable: a pair that exists but was never started; starting it completes an earlier run.
+	// (stopped/paused are left alone: someone stopped them on purpose.)
+	startable = []string{"created", "creating", "inactive"}
+	// settling: a disk status that will pass by itself.
+	settling = []string{statusCreating, "Detaching", "ReIniting"}
+	// replicating: the pair is started.
+	replicating = []string{"initial_syncing", "manual_syncing", "syncing", "normal", "active", "starting"}
+)
+
+func (r *run) optedIn(d cloud.Disk) bool {
+	v, ok := d.Tags[r.opts.OptInKey]
+	return ok && v == r.opts.OptInValue
+}
+
+// fail is the result of a cloud error met while doing what.
+func (it *item) fail(ctx context.Context, err error, what string) Result {
+	reason, retryable := classify(ctx, err)
+	res := it.result(Failed, reason, what+": "+err.Error())
+	res.Retryable = retryable
+	return res
+}
+
+// process takes one visible, ready disk through eligibility, the existing-pair check,
+// secondary resolution and validation, then creates, starts and marks its pair.
+func (r *run) process(ctx context.Context, it *item) Result {
+	d := *it.disk
+	if d.RegionID == "" {
+		d.RegionID = it.region
+	}
+	if !r.optedIn(d) {
+		msg := fmt.Sprintf("no tag %s=%s", r.opts.OptInKey, r.opts.OptInValue)
+		if v, ok := d.Tags[r.opts.OptInKey]; ok {
+			msg = fmt.Sprintf("tag %s=%s is not the opt-in value %q", r.opts.OptInKey, v, r.opts.OptInValue)
+		}
+		return it.result(Skipped, ReasonNotOptedIn, msg)
+	}
+	if !supportedCategory(d.Category) {
+		return it.result(Skipped, ReasonUnsupportedCategory,
+			fmt.Sprintf("category %s cannot be replicated (ABSR supports cloud_essd and cloud_auto)", d.Category))
+	}
+
+	idx, err := r.pairsIn(ctx, d.RegionID)
+	if err != nil {
+		return it.fail(ctx, err, "listing replica pairs in "+d.RegionID)
+	}
+	if p, ok := idx.bySource[d.ID]; ok {
+		return r.complete(ctx, it, d, p)
+	}
+	if p, ok := idx.byDest[d.ID]; ok {
+		res := it.result(Skipped, ReasonIsSecondary,
+			fmt.Sprintf("disk is the secondary of pair %s (primary %s in %s)", p.ID, p.SourceDiskID, p.SourceRegionID))
+		res.ReplicaPairID = p.ID
+		return res
+	}
+	if primary := d.Tags[TagPrimaryDisk]; primary != "" {
+		return it.result(Skipped, ReasonIsSecondary,
+			fmt.Sprintf("disk is tagged %s=%s: it is meant to be that disk's secondary", TagPrimaryDisk, primary))
+	}
+
+	plan, res := r.resolveSecondary(ctx, it, d)
+	if res != nil {
+		return *res
+	}
+	if plan.disk != nil {
+		res, existing := r.validate(ctx, it, d, *plan.disk)
+		if existing != nil {
+			// Paired since this disk's own listing was read: a concurrent delivery got there first.
+			return r.complete(ctx, it, d, *existing)
+		}
+		if res != nil {
+			return *res
+		}
+	}
+	if r.opts.DryRun {
+		res := it.result(Planned, "", plan.describe(r.opts))
+		res.SecondaryDiskID, res.SecondaryRegionID = plan.id(), plan.region
+		return res
+	}
+	if plan.create != nil {
+		sec, res := r.createSecondary(ctx, it, d, *plan.create)
+		if res != nil {
+			return *res
+		}
+		res, existing := r.validate(ctx, it, d, *sec)
+		if existing != nil {
+			return r.complete(ctx, it, d, *existing)
+		}
+		if res != nil {
+			return *res
+		}
+		plan.disk = sec
+	}
+	return r.createPair(ctx, it, d, *plan.disk, plan.source)
+}
+
+// complete finishes what an earlier attempt left of the primary's existing pair: start it,
+// mark the primary. With nothing left to do the disk is already_paired.
+func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair) Result {
+	needStart := r.opts.Start && slices.Contains(startable, p.Status)
+	needMark := r.opts.MarkPrimary && d.Tags[TagReplicaPair] != p.ID
+	base := func(o Outcome, reason, msg string) Result {
+		res := it.result(o, reason, msg)
+		res.SecondaryDiskID, res.SecondaryRegionID, res.ReplicaPairID = p.DestinationDiskID, p.DestinationRegionID, p.ID
+		res.Started = slices.Contains(replicating, p.Status)
+		return res
+	}
+	if !needStart && !needMark {
+		msg := fmt.Sprintf("pair %s with %s in %s is %s", p.ID, p.DestinationDiskID, p.DestinationRegionID, p.Status)
+		if strings.HasSuffix(p.Status, "_failed") || p.Status == "invalid" {
+			msg += "; it needs an operator"
+		}
+		return base(AlreadyPaired, "", msg)
+	}
+	var todo []string
+	if needStart {
+		todo = append(todo, "start it")
+	}
+	if needMark {
+		todo = append(todo, fmt.Sprintf("tag the primary %s=%s", TagReplicaPair, p.ID))
+	}
+	if r.opts.DryRun {
+		return base(Planned, "", fmt.Sprintf("pair %s exists (%s); would %s", p.ID, p.Status, strings.Join(todo, " and ")))
+	}
+	res := base(Paired, "", fmt.Sprintf("completed an earlier attempt on pair %s: %s", p.ID, strings.Join(todo, ", ")))
+	if needStart {
+		if err := r.startPair(ctx, d.RegionID, p.ID); err != nil {
+			failed := it.fail(ctx, err, "starting existing pair "+p.ID)
+			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
+			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID = res.SecondaryDiskID, res.SecondaryRegionID, p.ID
+			return failed
+		}
+		res.Started = true
+	}
+	if needMark {
+		if err := r.mark(ctx, d, p.ID); err != nil {
+			failed := it.fail(ctx, err, fmt.Sprintf("pair %s is in place; marking the primary", p.ID))
+			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID, failed.Started = res.SecondaryDiskID, res.SecondaryRegionID, p.ID, res.Started
+			return failed
+		}
+	}
+	return res
+}
+
+// createPair creates, starts and marks the pair. Every call carries a token derived from the
+// change itself, so a retry or a duplicate delivery converges on the same pair.
+func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source string) Result {
+	o := r.opts
+	in := cloud.CreatePairInput{
+		RegionID:            d.RegionID,
+		DiskID:              d.ID,
+		SourceZoneID:        d.ZoneID,
+		DestinationRegionID: s.RegionID,
+		DestinationZoneID:   s.ZoneID,
+		DestinationDiskID:   s.ID,
+		Name:                PairName(o.PairNameTemplate, d),
+		Description:         fmt.Sprintf("absr-autopair: %s (%s) -> %s (%s)", d.ID, d.RegionID, s.ID, s.RegionID),
+		ChargeType:          o.ChargeType,
+		Bandwidth:           o.Bandwidth,
+		RPO:                 o.RPO,
+		ClientToken:         pairToken(d.RegionID, d.ID, s.RegionID, s.ID),
+	}
+	with := func(res Result) Result {
+		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
+		return res
+	}
+	pairID, err := r.api.CreatePair(ctx, in)
+	if err != nil {
+		return with(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", s.ID, s.RegionID)))
+	}
+	if pairID == "" {
+		return with(it.result(Failed, ReasonAPIError, "CreateDiskReplicaPair answered without a pair ID"))
+	}
+	done := []string{fmt.Sprintf("paired with %s in %s (secondary from %s) as %s", s.ID, s.RegionID, source, pairID)}
+	res := with(it.result(Paired, "", ""))
+	res.ReplicaPairID = pairID
+	if o.Start {
+		if err := r.startPair(ctx, d.RegionID, pairID); err != nil {
+			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; starting it", pairID)))
+			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
+			failed.ReplicaPairID = pairID
+			return failed
+		}
+		res.Started = true
+		done = append(done, "started")
+	}
+	if o.MarkPrimary {
+		if err := r.mark(ctx, d, pairID); err != nil {
+			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; marking the primary", pairID)))
+			failed.ReplicaPairID, failed.Started = pairID, res.Started
+			return failed
+		}
+		done = append(done, "primary marked")
+	}
+	res.Message = strings.Join(done, "; ")
+	return res
+}
+
+// startPair starts a pair. A pair just created is `creating` for a short while and refuses
+// to start; that refusal is retried with backoff, bounded like every other wait.
+func (r *run) startPair(ctx context.Context, region, pairID string) error {
+	limit := r.waitLimit()
+	delay := r.opts.PollInterval
+	for {
+		err := r.api.StartPair(ctx, region, pairID, startToken(pairID))
+		if err == nil || !pairNotReady(err) {
+			return err
+		}
+		wait := min(delay, time.Until(limit))
+		if wait <= 0 || !sleep(ctx, wait) {
+			return err
+		}
+		delay = min(2*delay, 8*r.opts.PollInterval)
+	}
+}
+
+func (r *run) mark(ctx context.Context, d cloud.Disk, pairID string) error {
+	return r.api.TagDisks(ctx, d.RegionID, []string{d.ID}, map[string]string{TagReplicaPair: pairID})
+}
+
+// secondaryPlan is the chosen secondary: an existing disk, or one to create.
+type secondaryPlan struct {
+	disk   *cloud.Disk
+	create *cloud.CreateDiskInput
+	region string
+	source string // how it was found, for the message
+}
+
+func (p secondaryPlan) id() string {
+	if p.disk != nil {
+		return p.disk.ID
+	}
+	return ""
+}
+
+func (p secondaryPlan) describe(o Options) string {
+	var what string
+	if p.create != nil {
+		c := p.create
+		what = fmt.Sprintf("would create a %s %s %d GiB secondary in %s (%s) and pair with it",
+			c.Category, c.PerformanceLevel, c.Size, c.RegionID, c.ZoneID)
+	} else {
+		what = fmt.Sprintf("would pair with %s in %s (secondary from %s)", p.disk.ID, p.region, p.source)
+	}
+	if o.Start {
+		what += ", start the pair"
+	}
+	if o.MarkPrimary {
+		what += ", mark the primary"
+	}
+	return what
+}
+
+// explicitSecondary is the secondary named for d by the mapping file or by its tags. The
+// region falls back to the route's; it is empty when there is neither.
+func (r *run) explicitSecondary(d cloud.Disk) (ref SecondaryRef, source string, ok bool) {
+	route := r.opts.Routes[d.RegionID]
+	if ref, ok := r.opts.Pairs[d.ID]; ok {
+		return SecondaryRef{DiskID: ref.DiskID, Region: cmp.Or(ref.Region, route.Region)}, "mapping file", true
+	}
+	if id := d.Tags[TagSecondaryDisk]; id != "" {
+		return SecondaryRef{DiskID: id, Region: cmp.Or(d.Tags[TagSecondaryRegion], route.Region)}, "tag " + TagSecondaryDisk, true
+	}
+	return SecondaryRef{}, "", false
+}
+
+// resolveSecondary picks the secondary, first match wins: mapping file, tag, a back-referenced
+// Available disk in the route's region, a disk to create; else the disk is skipped.
+func (r *run) resolveSecondary(ctx context.Context, it *item, d cloud.Disk) (secondaryPlan, *Result) {
+	skip := func(reason, msg string) (secondaryPlan, *Result) {
+		res := it.result(Skipped, reason, msg)
+		return secondaryPlan{}, &res
+	}
+	if ref, source, ok := r.explicitSecondary(d); ok {
+		if ref.Region == "" {
+			return skip(ReasonNoRoute, fmt.Sprintf("secondary %s (from %s) has no region: tag %s or a route for %s is needed",
+				ref.DiskID, source, TagSecondaryRegion, d.RegionID))
+		}
+		sec, err := r.secondaryDisk(ctx, ref.Region, ref.DiskID)
+		if err != nil {
+			res := it.fail(ctx, err, fmt.Sprintf("reading secondary %s in %s", ref.DiskID, ref.Region))
+			res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
+			return secondaryPlan{}, &res
+		}
+		if sec == nil {
+			res := it.result(Failed, ReasonSecondaryNotFound,
+				fmt.Sprintf("secondary %s (from %s) not found in %s", ref.DiskID, source, ref.Region))
+			res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
+			return secondaryPlan{}, &res
+		}
+		if sec.RegionID == "" {
+			sec.RegionID = ref.Region
+		}
+		return secondaryPlan{disk: sec, region: ref.Region, source: source}, nil
+	}
+
+	route, ok := r.opts.Routes[d.RegionID]
+	if !ok {
+		return skip(ReasonNoRoute, fmt.Sprintf("no secondary named and no route for region %s", d.RegionID))
+	}
+	found, err := r.backrefCandidates(ctx, route.Region, d.ID)
+	if err != nil {
+		res := it.fail(ctx, err, fmt.Sprintf("looking for disks tagged %s=%s in %s", TagPrimaryDisk, d.ID, route.Region))
+		return secondaryPlan{}, &res
+	}
+	if sec := pickBackref(found, d); sec != nil {
+		if sec.RegionID == "" {
+			sec.RegionID = route.Region
+		}
+		return secondaryPlan{disk: sec, region: route.Region, source: "tag " + TagPrimaryDisk}, nil
+	}
+	if !r.opts.AutoCreateSecondary {
+		return skip(ReasonNoSecondary, fmt.Sprintf("no secondary named, none tagged %s=%s in %s, and auto-create is off",
+			TagPrimaryDisk, d.ID, route.Region))
+	}
+	if route.Zone == "" {
+		res := it.result(Failed, ReasonNoRouteZone, fmt.Sprintf(
+			"auto-create needs a zone in the route of %s (e.g. ABSR_ROUTES=%s=%s/<zone>)", d.RegionID, d.RegionID, route.Region))
+		return secondaryPlan{}, &res
+	}
+	in := cloud.CreateDiskInput{
+		RegionID:    route.Region,
+		ZoneID:      route.Zone,
+		Category:    d.Category,
+		Size:        d.Size,
+		Name:        SanitizeName("absr-secondary-" + d.ID),
+		Description: fmt.Sprintf("ABSR secondary of %s (%s), created by absr-autopair", d.ID, d.RegionID),
+		Tags:        map[string]string{TagPrimaryDisk: d.ID},
+	}
+	if d.Category == "cloud_essd" {
+		in.PerformanceLevel = d.PerformanceLevel
+	}
+	in.ClientToken = secondaryToken(d.RegionID, d.ID, in)
+	return secondaryPlan{create: &in, region: route.Region, source: "auto-create"}, nil
+}
+
+// pickBackref chooses among back-referenced disks: Available ones only, those matching the
+// primary's spec first, then by ID so the choice is stable.
+func pickBackref(found []cloud.Disk, d cloud.Disk) *cloud.Disk {
+	var avail []cloud.Disk
+	for _, s := range found {
+		if s.Status == statusAvailable && s.ID != d.ID {
+			avail = append(avail, s)
+		}
+	}
+	if len(avail) == 0 {
+		return nil
+	}
+	slices.SortFunc(avail, func(a, b cloud.Disk) int {
+		am, bm := len(specDiffs(d, a)) == 0, len(specDiffs(d, b)) == 0
+		if am != bm {
+			if am {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return &avail[0]
+}
+
+// specDiffs lists how s differs from d in what ABSR requires equal. The performance level
+// matters for cloud_essd only (AutoPL disks have none to match).
+func specDiffs(d, s cloud.Disk) []string {
+	var diffs []string
+	if s.Category != d.Category {
+		diffs = append(diffs, fmt.Sprintf("category %s, primary %s", s.Category, d.Category))
+	}
+	if d.Category == "cloud_essd" && s.Category == d.Category && s.PerformanceLevel != d.PerformanceLevel {
+		diffs = append(diffs, fmt.Sprintf("performance level %s, primary %s", s.PerformanceLevel, d.PerformanceLevel))
+	}
+	if s.Size != d.Size {
+		diffs = append(diffs, fmt.Sprintf("size %d GiB, primary %d GiB", s.Size, d.Size))
+	}
+	return diffs
+}
+
+// validate checks the secondary against the ABSR rules, in the order the report explains
+// them best: same spec, other region, unattached, in no pair. When the secondary turns out
+// to be in a pair with this very primary, it returns that pair instead.
+func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) (*Result, *cloud.Pair) {
+	fail := func(reason, msg string, retryable bool) (*Result, *cloud.Pair) {
+		res := it.result(Failed, reason, msg)
+		res.SecondaryDiskID, res.SecondaryRegionID, res.Retryable = s.ID, s.RegionID, retryable
+		return &res, nil
+	}
+	if diffs := specDiffs(d, s); len(diffs) > 0 {
+		return fail(ReasonSecondaryMismatch, fmt.Sprintf("secondary %s differs from the primary: %s", s.ID, strings.Join(diffs, "; ")), false)
+	}
+	if s.RegionID == d.RegionID {
+		return fail(ReasonSecondarySameRegion, fmt.Sprintf("secondary %s is in the primary's region %s", s.ID, s.RegionID), false)
+	}
+	if s.InstanceID != "" || s.Status == "In_use" || s.Status == "Attaching" {
+		return fail(ReasonSecondaryAttached, fmt.Sprintf("secondary %s is attached to %s", s.ID, cmp.Or(s.InstanceID, "an instance")), false)
+	}
+	if slices.Contains(settling, s.Status) {
+		return fail(ReasonSecondaryNotReady, fmt.Sprintf("secondary %s is still %s", s.ID, s.Status), true)
+	}
+	idx, err := r.pairsIn(ctx, s.RegionID)
+	if err != nil {
+		res := it.fail(ctx, err, "listing replica pairs in "+s.RegionID)
+		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
+		return &res, nil
+	}
+	for _, p := range []cloud.Pair{idx.bySource[s.ID], idx.byDest[s.ID]} {
+		if p.SourceDiskID == d.ID && p.DestinationDiskID == s.ID {
+			return nil, &p
+		}
+		if p.ID != "" {
+			return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s is already in pair %s (%s -> %s)",
+				s.ID, p.ID, p.SourceDiskID, p.DestinationDiskID), false)
+		}
+	}
+	if other, ok := r.claim(s.ID, d.ID); !ok {
+		return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s was chosen for %s in this invocation", s.ID, other), false)
+	}
+	return nil, nil
+}
+
+// createSecondary creates an empty secondary like the primary and waits, bounded, until it
+// can be read and is no longer Creating.
+func (r *run) createSecondary(ctx context.Context, it *item, d cloud.Disk, in cloud.CreateDiskInput) (*cloud.Disk, *Result) {
+	id, err := r.api.CreateDisk(ctx, in)
+	if err != nil {
+		res := it.fail(ctx, err, fmt.Sprintf("creating a secondary in %s (%s)", in.RegionID, in.ZoneID))
+		res.SecondaryRegionID = in.RegionID
+		return nil, &res
+	}
+	notReady := func(msg string) (*cloud.Disk, *Result) {
+		res := it.result(Failed, ReasonSecondaryNotReady, msg)
+		res.SecondaryDiskID, res.SecondaryRegionID, res.Retryable = id, in.RegionID, true
+		return nil, &res
+	}
+	if id == "" {
+		return notReady("CreateDisk answered without a disk ID")
+	}
+	limit := r.waitLimit()
+	delay := r.opts.PollInterval
+	for {
+		disks, err := r.api.DescribeDisks(ctx, in.RegionID, []string{id})
+		if err != nil {
+			res := it.fail(ctx, err, fmt.Sprintf("reading the new secondary %s", id))
+			res.SecondaryDiskID, res.SecondaryRegionID = id, in.RegionID
+			return nil, &res
+		}
+		for _, s := range disks {
+			if s.ID == id && s.Status != statusCreating {
+				s.RegionID = cmp.Or(s.RegionID, in.RegionID)
+				return &s, nil
+			}
+		}
+		wait := min(delay, time.Until(limit))
+		if wait <= 0 || !sleep(ctx, wait) {
+			return notReady(fmt.Sprintf("new secondary %s is not visible and ready yet", id))
+		}
+		delay = min(2*delay, 8*r.opts.PollInterval)
+	}
+}

@@ -1,0 +1,35 @@
+// Package pairing is the engine: from a disk ID to a started, marked replica pair.
+//
+// It depends only on cloud.API. Engine.Pair handles the disks (and instances) an event
+// names; Engine.Sweep lists every opted-in disk of some regions and handles them all. Each
+// region runs on its own (a slow region never holds back another), with at most
+// Options.Concurrency disks in progress at once.
+//
+// For each disk, in order:
+//
+//  1. Read it: one batched DescribeDisks per region (a listing that already returned the
+//     disk counts). A disk not visible, or still Creating, is re-read with backoff until
+//     Options.DiskWait or the deadline; only disks the event created are waited for when
+//     not visible at all (others are disk_not_found at once, not retryable).
+//  2. Eligibility: the opt-in tag exactly, else skipped not_opted_in; cloud_essd or
+//     cloud_auto, else skipped unsupported_category.
+//  3. Existing pairs (one listing per region per invocation, shared): the primary of a pair
+//     has it completed (started when created/creating/inactive, marked when unmarked) or is
+//     already_paired; the secondary of a pair, or a disk tagged dr:primary-disk, is skipped
+//     is_secondary.
+//  4. The secondary, first match wins: mapping file; dr:secondary-disk tag (region from
+//     dr:secondary-region, else the route's); an Available disk in the route's region tagged
+//     dr:primary-disk=<primary>; a new disk when AutoCreateSecondary (needs a zone in the
+//     route: no_route_zone otherwise); else skipped no_secondary (no_route without a region).
+//  5. Validation: secondary_not_found, secondary_mismatch, secondary_same_region,
+//     secondary_attached, secondary_not_ready, secondary_in_pair (the destination region's
+//     pair listing, and secondaries already chosen in this invocation).
+//  6. DryRun stops here with planned: no changing call at all.
+//  7. CreatePair, StartPair, TagDisks(dr:replica-pair), each with a ClientToken derived from
+//     the change, so retries and duplicate deliveries converge on one pair.
+//
+// Nothing is remembered between invocations: a later run finds what an interrupted one
+// left in the cloud and completes it. Work stops a margin before the context's deadline
+// (Options.DeadlineMargin, at most 10% of the time left); disks not finished by then are
+// failed deadline_exceeded, retryable, and no goroutine outlives the call.
+package pairing

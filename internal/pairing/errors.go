@@ -1,0 +1,127 @@
+package pairing
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+)
+
+// Reasons: short machine-readable codes for skipped and failed results.
+const (
+	// Skipped: nothing to do by policy.
+	ReasonNotOptedIn          = "not_opted_in"
+	ReasonUnsupportedCategory = "unsupported_category"
+	ReasonIsSecondary         = "is_secondary"
+	ReasonNoSecondary         = "no_secondary"
+	ReasonNoRoute             = "no_route"
+	ReasonNoDisks             = "no_disks" // an instance that is not new has no disks
+
+	// Failed: the disk cannot be read, the secondary is unusable, or the configuration
+	// cannot be followed.
+	ReasonDiskNotFound         = "disk_not_found"
+	ReasonDiskNotReady         = "disk_not_ready"
+	ReasonInstanceDisksMissing = "instance_disks_not_found"
+	ReasonSecondaryNotFound    = "secondary_not_found"
+	ReasonSecondaryNotReady    = "secondary_not_ready"
+	ReasonSecondaryMismatch    = "secondary_mismatch"
+	ReasonSecondarySameRegion  = "secondary_same_region"
+	ReasonSecondaryAttached    = "secondary_attached"
+	ReasonSecondaryInPair      = "secondary_in_pair"
+	ReasonNoRouteZone          = "no_route_zone"
+	ReasonInvalidTarget        = "invalid_target"
+	ReasonInvalidOptions       = "invalid_options"
+
+	// Failed: from the cloud's answer.
+	ReasonThrottled           = "throttled"
+	ReasonPermissionDenied    = "permission_denied"
+	ReasonQuotaExceeded       = "quota_exceeded"
+	ReasonInsufficientBalance = "insufficient_balance"
+	ReasonInvalidStatus       = "invalid_status"
+	ReasonNotFound            = "resource_not_found"
+	ReasonIdempotencyConflict = "idempotency_conflict"
+	ReasonUnavailable         = "service_unavailable"
+	ReasonNetwork             = "network_error"
+	ReasonCredentials         = "no_credentials"
+	ReasonDeadlineExceeded    = "deadline_exceeded"
+	ReasonCanceled            = "canceled"
+	ReasonAPIError            = "api_error"
+)
+
+// classify turns a cloud error into a reason and whether a later delivery may succeed.
+// ctx is the work context: when it is done, whatever the error says, the disk ran out of time.
+func classify(ctx context.Context, err error) (reason string, retryable bool) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return ReasonDeadlineExceeded, true
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return ReasonCanceled, true
+	}
+	return reasonForCode(errorCode(err)), isRetryable(err)
+}
+
+// reasonForCode maps an Alibaba Cloud error code (platform-facts.md section 3) to a reason.
+func reasonForCode(code string) string {
+	has := func(prefixes ...string) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(code, p) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case code == "":
+		return ReasonAPIError
+	case has("Throttling") || strings.HasSuffix(code, ".LimitedRequest"):
+		return ReasonThrottled
+	case has("Forbidden", "NoPermission") || code == "OperationDenied.NoPermission":
+		return ReasonPermissionDenied
+	case strings.Contains(code, "QuotaExceed"):
+		return ReasonQuotaExceeded
+	case has("InvalidAccountStatus"):
+		return ReasonInsufficientBalance
+	case code == "OperationDenied.StandbyDeviceAttached":
+		return ReasonSecondaryAttached
+	case code == "OperationDenied.InvalidStatus" || has("IncorrectDiskStatus", "IncorrectStatus", "InvalidStatus"):
+		return ReasonInvalidStatus
+	case has("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurityToken"):
+		return ReasonCredentials
+	case code == "NoSuchResource" || strings.HasSuffix(code, ".NotFound"):
+		return ReasonNotFound
+	case code == "IdempotentParameterMismatch":
+		return ReasonIdempotencyConflict
+	case has("ServiceUnavailable", "InternalError", "RequestTimeout") || strings.HasPrefix(code, "HTTP5"):
+		return ReasonUnavailable
+	case code == cloud.CodeTimeout || code == cloud.CodeConnectionReset ||
+		code == cloud.CodeConnectionRefused || code == cloud.CodeTransport:
+		return ReasonNetwork
+	case code == cloud.CodeCredentials:
+		return ReasonCredentials
+	case code == cloud.CodeDeadlineExceeded:
+		return ReasonDeadlineExceeded
+	case code == cloud.CodeCanceled:
+		return ReasonCanceled
+	}
+	return ReasonAPIError
+}
+
+// pairNotReady tells whether a StartPair error means "the pair (or a disk) is still settling":
+// a just-created pair is `creating` for a while and refuses to start.
+func pairNotReady(err error) bool {
+	return reasonForCode(errorCode(err)) == ReasonInvalidStatus
+}
+
+// errorCode returns the Alibaba Cloud error code carried by err, or "".
+func errorCode(err error) string { return cloud.Code(err) }
+
+// isRetryable tells whether the same call may succeed later.
+func isRetryable(err error) bool { return cloud.IsRetryable(err) }
+
+// traceCalls returns a context whose cloud calls record their request IDs, and a function
+// returning them.
+func traceCalls(ctx context.Context) (context.Context, func() []string) {
+	ctx, trace := cloud.WithTrace(ctx)
+	return ctx, trace.RequestIDs
+}

@@ -1,0 +1,163 @@
+package pairing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+)
+
+const (
+	describeBatch  = 100 // DescribeDisks takes at most 100 IDs
+	statusCreating = "Creating"
+)
+
+// reader brings one region's disks to the pool once each is visible and not Creating:
+// records come from one batched DescribeDisks (or from a listing that already read them);
+// disks not there yet are re-read together, with backoff, until they are or their wait ends.
+type reader struct {
+	r       *run
+	region  string
+	pool    *pool
+	pending []*item
+}
+
+// offer reads the items that have no record yet and dispatches those that are ready.
+func (rd *reader) offer(ctx context.Context, items []*item) {
+	var unread []*item
+	for _, it := range items {
+		if !it.done && it.disk == nil {
+			unread = append(unread, it)
+		}
+	}
+	rd.describe(ctx, unread)
+	rd.sort(ctx, items)
+}
+
+// drain re-reads the pending items until each is ready or has waited long enough.
+func (rd *reader) drain(ctx context.Context) {
+	delay := rd.r.opts.PollInterval
+	for len(rd.pending) > 0 {
+		now := time.Now()
+		var keep []*item
+		next := time.Time{}
+		for _, it := range rd.pending {
+			if !now.Before(it.waitUntil) {
+				rd.giveUp(it)
+				continue
+			}
+			keep = append(keep, it)
+			if next.IsZero() || it.waitUntil.Before(next) {
+				next = it.waitUntil
+			}
+		}
+		rd.pending = nil
+		if len(keep) == 0 {
+			return
+		}
+		if !sleep(ctx, min(delay, next.Sub(now))) {
+			return // the deadline came: they keep deadline_exceeded
+		}
+		delay = min(2*delay, 8*rd.r.opts.PollInterval)
+		rd.describe(ctx, keep)
+		rd.sort(ctx, keep)
+	}
+}
+
+// sort dispatches ready items, decides the hopeless ones and keeps the rest pending.
+func (rd *reader) sort(ctx context.Context, items []*item) {
+	var ready []*item
+	for _, it := range items {
+		switch {
+		case it.done:
+		case it.disk != nil && it.disk.Status != statusCreating:
+			ready = append(ready, it)
+		case it.disk == nil && !it.created:
+			// Not new, not there: deleted, or a wrong ID. Waiting would not help.
+			it.finish(it.result(Failed, ReasonDiskNotFound,
+				fmt.Sprintf("disk %s not found in region %s", it.diskID, it.region)))
+		default:
+			if it.waitUntil.IsZero() {
+				it.waitUntil = rd.r.waitLimit()
+			}
+			rd.pending = append(rd.pending, it)
+		}
+	}
+	rd.dispatch(ctx, ready)
+}
+
+// giveUp fails an item that stayed invisible or Creating for its whole wait. Retryable:
+// it exists (or should, being new), so a later delivery will find it ready.
+func (rd *reader) giveUp(it *item) {
+	var res Result
+	if it.disk == nil {
+		res = it.result(Failed, ReasonDiskNotFound,
+			fmt.Sprintf("new disk %s not visible in region %s after waiting %s", it.diskID, it.region, time.Since(it.start).Round(time.Millisecond)))
+	} else {
+		res = it.result(Failed, ReasonDiskNotReady,
+			fmt.Sprintf("disk still %s after waiting %s", it.disk.Status, time.Since(it.start).Round(time.Millisecond)))
+	}
+	res.Retryable = true
+	it.finish(res)
+}
+
+func (rd *reader) dispatch(ctx context.Context, ready []*item) {
+	if len(ready) == 0 {
+		return
+	}
+	rd.r.prefetchSecondaries(ctx, rd.region, ready)
+	for _, it := range ready {
+		if !rd.pool.send(ctx, it) {
+			return // the rest keep deadline_exceeded
+		}
+	}
+}
+
+// describe refreshes the records of items (batched); a read error decides them.
+func (rd *reader) describe(ctx context.Context, items []*item) {
+	for batch := range chunks(items, describeBatch) {
+		ids := make([]string, len(batch))
+		for i, it := range batch {
+			ids[i] = it.diskID
+		}
+		tctx, requestIDs := traceCalls(ctx)
+		disks, err := rd.r.api.DescribeDisks(tctx, rd.region, ids)
+		traced := requestIDs()
+		found := map[string]cloud.Disk{}
+		for _, d := range disks {
+			found[d.ID] = d
+		}
+		for _, it := range batch {
+			it.readIDs = append(it.readIDs, traced...)
+			if err != nil {
+				reason, retryable := classify(ctx, err)
+				res := it.result(Failed, reason, "reading the disk: "+err.Error())
+				res.Retryable = retryable
+				it.finish(res)
+				continue
+			}
+			if d, ok := found[it.diskID]; ok {
+				if d.RegionID == "" {
+					d.RegionID = rd.region
+				}
+				it.disk = &d
+			} else {
+				it.disk = nil
+			}
+		}
+	}
+}
+
+// chunks yields s in pieces of at most n.
+func chunks[T any](s []T, n int) func(func([]T) bool) {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			k := min(n, len(s))
+			if !yield(s[:k]) {
+				return
+			}
+			s = s[k:]
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package pairing_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/pairing"
+	"github.com/absr-autopair/absr-autopair/internal/pairing/fakecloud"
+)
+
+// sweepWorld puts n opted-in primaries in src, each with a back-referenced secondary in dst,
+// plus noise: disks not opted in, and an unrelated back-reference.
+func sweepWorld(n int) *fakecloud.Cloud {
+	c := fakecloud.New()
+	for i := range n {
+		id := fmt.Sprintf("d-p%03d", i)
+		c.AddDisk(primary(id))
+		c.AddDisk(secondary(id+"-s", pairing.TagPrimaryDisk, id))
+	}
+	c.AddDisk(primary("d-off", "dr", "disabled"))
+	c.AddDisk(secondary("d-orphan", pairing.TagPrimaryDisk, "d-deleted-long-ago"))
+	return c
+}
+
+func pages(n, size int) int { return max(1, (n+size-1)/size) }
+
+func TestSweep(t *testing.T) {
+	const n = 100
+	c := sweepWorld(n)
+	e := pairing.New(c, testOptions())
+	results, err := e.Sweep(context.Background(), []string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != n {
+		t.Fatalf("%d results, want %d (the opted-in disks)", len(results), n)
+	}
+	for i, r := range results {
+		want := fmt.Sprintf("d-p%03d", i)
+		if r.DiskID != want || r.Outcome != pairing.Paired || r.SecondaryDiskID != want+"-s" || !r.Started {
+			t.Errorf("result %d: %+v, want %s paired with %s-s", i, r, want, want)
+		}
+	}
+	calls := c.Calls()
+	wantCalls := map[string]int{
+		fakecloud.DisksByTag: pages(n, 10) + pages(n+1, 10), // opted-in disks; back-references in dst
+		fakecloud.ListPairs:  2,                             // src and dst, once each
+		fakecloud.CreatePair: n, fakecloud.StartPair: n, fakecloud.TagDisks: n,
+	}
+	for m, w := range wantCalls {
+		if calls[m] != w {
+			t.Errorf("%s: %d calls, want %d", m, calls[m], w)
+		}
+	}
+	if calls[fakecloud.DescribeDisks] != 0 {
+		t.Errorf("%d DescribeDisks calls: the listings already read every disk", calls[fakecloud.DescribeDisks])
+	}
+	total := c.Total()
+	t.Logf("sweep of %d disks: %d calls, %.2f per disk (%s)", n, total, float64(total)/n, fakecloud.SortedCalls(calls))
+
+	// Second sweep: nothing left to do.
+	c.ResetCalls()
+	results, err = e.Sweep(context.Background(), []string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Outcome != pairing.AlreadyPaired {
+			t.Errorf("second sweep: %s %s/%s", r.DiskID, r.Outcome, r.Reason)
+		}
+	}
+	if changingCalls(c) != 0 {
+		t.Errorf("second sweep changed things: %s", fakecloud.SortedCalls(c.Calls()))
+	}
+	t.Logf("second sweep of %d paired disks: %d calls (%s)", n, c.Total(), fakecloud.SortedCalls(c.Calls()))
+}
+
+// TestCallsPerEvent reports the API calls one event for one disk costs, per secondary path.
+func TestCallsPerEvent(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(c *fakecloud.Cloud, o *pairing.Options)
+		want  int
+	}{
+		// DescribeDisks, ListPairs x2 (primary's region, secondary's), DisksByTag, Create, Start, Tag.
+		{"back-reference", func(c *fakecloud.Cloud, o *pairing.Options) {
+			c.AddDisk(primary("d-p"))
+			c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+		}, 7},
+		// DescribeDisks x2 (primary, secondary), ListPairs x2, Create, Start, Tag.
+		{"secondary tag", func(c *fakecloud.Cloud, o *pairing.Options) {
+			c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
+			c.AddDisk(secondary("d-s"))
+		}, 7},
+		// DescribeDisks x2 (primary, new secondary), ListPairs x2, DisksByTag, CreateDisk, Create, Start, Tag.
+		{"auto-create", func(c *fakecloud.Cloud, o *pairing.Options) {
+			c.AddDisk(primary("d-p"))
+			o.AutoCreateSecondary = true
+		}, 9},
+		// DescribeDisks, ListPairs.
+		{"already paired", func(c *fakecloud.Cloud, o *pairing.Options) {
+			c.AddDisk(primary("d-p", pairing.TagReplicaPair, "pair-1"))
+			c.AddPair(cloud.Pair{ID: "pair-1", Status: "normal", SourceDiskID: "d-p", SourceRegionID: src,
+				DestinationDiskID: "d-s", DestinationRegionID: dst})
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := fakecloud.New()
+			o := testOptions()
+			tc.setup(c, &o)
+			r := pairOne(t, c, o, disksIn(src, "d-p"))
+			if r.Outcome != pairing.Paired && r.Outcome != pairing.AlreadyPaired {
+				t.Fatalf("%s/%s: %s", r.Outcome, r.Reason, r.Message)
+			}
+			if c.Total() != tc.want {
+				t.Errorf("%d calls, want %d: %s", c.Total(), tc.want, fakecloud.SortedCalls(c.Calls()))
+			}
+			t.Logf("one event, one disk (%s): %d calls (%s)", tc.name, c.Total(), fakecloud.SortedCalls(c.Calls()))
+		})
+	}
+}
+
+// A region whose calls hang does not hold back another: the sweep returns by the deadline
+// with the fast region done and the slow one's error.
+func TestSweepSlowRegion(t *testing.T) {
+	c := sweepWorld(5)
+	d := primary("d-bj")
+	d.RegionID = other
+	c.AddDisk(d)
+	c.DelayRegion(other, time.Hour)
+	o := testOptions()
+	o.Routes[other] = pairing.Route{Region: dst, Zone: dstZone}
+	ctx := withTimeout(t, 1500*time.Millisecond)
+	results, err := pairing.New(c, o).Sweep(ctx, []string{other, src, src})
+	if ctx.Err() != nil {
+		t.Error("Sweep returned after its context's deadline")
+	}
+	if err == nil || !strings.Contains(err.Error(), other) {
+		t.Errorf("error %v, want one naming %s", err, other)
+	}
+	if len(results) != 5 {
+		t.Fatalf("%d results, want the 5 disks of %s: %+v", len(results), src, results)
+	}
+	for _, r := range results {
+		if r.RegionID != src || r.Outcome != pairing.Paired {
+			t.Errorf("%s in %s: %s/%s", r.DiskID, r.RegionID, r.Outcome, r.Reason)
+		}
+	}
+}
+
+func TestSweepListingErrorAndCreatingDisk(t *testing.T) {
+	c := sweepWorld(3)
+	c.CreatingFor("d-p001", 2) // listed while Creating: re-read until ready
+	c.Fail(fakecloud.DisksByTag, &cloud.Error{Code: "Forbidden.RAM", Message: "no ecs:DescribeDisks"}, 1)
+	o := testOptions()
+	o.Routes[other] = pairing.Route{Region: dst}
+	// The first listing page fails: that of the first sweep, over a region with no disks.
+	e := pairing.New(c, o)
+	if _, err := e.Sweep(context.Background(), []string{other}); err == nil || !strings.Contains(err.Error(), "Forbidden.RAM") {
+		t.Fatalf("error %v, want the listing's Forbidden.RAM", err)
+	}
+	results, err := e.Sweep(context.Background(), []string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Outcome != pairing.Paired {
+			t.Errorf("%s: %s/%s %s", r.DiskID, r.Outcome, r.Reason, r.Message)
+		}
+	}
+	if n := c.Count(fakecloud.DescribeDisks); n != 2 {
+		t.Errorf("%d DescribeDisks calls, want 2 (re-reads of the Creating disk)", n)
+	}
+}
+
+func TestSweepRegionsValidated(t *testing.T) {
+	e := pairing.New(fakecloud.New(), testOptions())
+	for _, regions := range [][]string{nil, {}, {src, " "}} {
+		if _, err := e.Sweep(context.Background(), regions); err == nil {
+			t.Errorf("Sweep(%q) accepted", regions)
+		}
+	}
+}
+
+func BenchmarkSweep100(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		c := sweepWorld(100)
+		e := pairing.New(c, testOptions())
+		b.StartTimer()
+		if _, err := e.Sweep(context.Background(), []string{src}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(c.Total())/100, "calls/disk")
+	}
+}
