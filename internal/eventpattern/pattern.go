@@ -2,7 +2,7 @@
 // s.yaml can be tested against the sample events without a cloud account.
 //
 // Supported, as EventBridge documents them: exact values (string, number, boolean, null),
-// prefix, suffix, anything-but (values, or a prefix/suffix), exists, numeric comparisons and
+// prefix, suffix, contains, anything-but (values, or a prefix/suffix), exists, numeric comparisons and
 // cidr; patterns nest like the event; the keys of an object all have to match (AND), the values
 // in a key's array are alternatives (OR); an event array matches when one of its elements does;
 // everything is case-sensitive. Not modelled: AWS-only operators (equals-ignore-case, wildcard,
@@ -47,6 +47,7 @@ const (
 	exactNull
 	prefix
 	suffix
+	contains
 	anythingBut // values
 	anythingButPrefix
 	anythingButSuffix
@@ -200,15 +201,13 @@ func compileCondition(v any) (condition, error) {
 
 func compileOperator(op string, arg any) (condition, error) {
 	switch op {
-	case "prefix", "suffix":
+	case "prefix", "suffix", "contains":
 		s, ok := arg.(string)
 		if !ok {
 			return condition{}, fmt.Errorf("%s takes a string, found %s", op, typeName(arg))
 		}
-		if op == "prefix" {
-			return condition{kind: prefix, str: s}, nil
-		}
-		return condition{kind: suffix, str: s}, nil
+		kind := map[string]condKind{"prefix": prefix, "suffix": suffix, "contains": contains}[op]
+		return condition{kind: kind, str: s}, nil
 	case "exists":
 		b, ok := arg.(bool)
 		if !ok {
@@ -230,7 +229,7 @@ func compileOperator(op string, arg any) (condition, error) {
 		}
 		return condition{kind: cidr, prefix: pfx.Masked()}, nil
 	}
-	return condition{}, fmt.Errorf("unknown operator %q (expected prefix, suffix, anything-but, exists, numeric or cidr)", op)
+	return condition{}, fmt.Errorf("unknown operator %q (expected prefix, suffix, contains, anything-but, exists, numeric or cidr)", op)
 }
 
 func compileAnythingBut(arg any) (condition, error) {
@@ -410,6 +409,9 @@ func (c condition) matches(v any) bool {
 	case suffix:
 		s, ok := v.(string)
 		return ok && strings.HasSuffix(s, c.str)
+	case contains:
+		s, ok := v.(string)
+		return ok && strings.Contains(s, c.str)
 	case anythingBut:
 		if s, ok := v.(string); ok {
 			for _, x := range c.strs {
