@@ -1,0 +1,503 @@
+// Package config builds the function's configuration from ABSR_* environment variables and the
+// optional YAML mapping file. Every bad value is an error naming the variable (or the file, line
+// and key), the value and what was expected; all problems are reported together.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/absr-autopair/absr-autopair/internal/pairing"
+)
+
+// Defaults, as documented in the design's configuration table.
+const (
+	DefaultOptInKey         = "dr"
+	DefaultOptInValue       = "enabled"
+	DefaultAPI              = "ebs"
+	DefaultPairNameTemplate = "absr-{diskId}"
+	DefaultChargeType       = "POSTPAY"
+	DefaultRPO              = 900
+	DefaultConcurrency      = 8
+	MaxConcurrency          = 64
+	// DefaultMaxQPS is per action and region. ECS and EBS flow control allows more per action
+	// and account, but other tools in the account share that budget; 10/s keeps a sweep of
+	// thousands of disks within minutes while leaving headroom.
+	DefaultMaxQPS = 10
+	MaxMaxQPS     = 1000
+	// DefaultMappingFileName is looked for beside the executable when ABSR_MAPPING_FILE is unset.
+	DefaultMappingFileName = "mapping.yaml"
+)
+
+// Bandwidths the EBS API accepts, Kbit/s.
+var allowedBandwidths = []int{10240, 20480, 51200, 102400}
+
+// Variable names.
+const (
+	EnvOptInTag            = "ABSR_OPT_IN_TAG"
+	EnvRoutes              = "ABSR_ROUTES"
+	EnvMappingFile         = "ABSR_MAPPING_FILE"
+	EnvAutoCreateSecondary = "ABSR_AUTO_CREATE_SECONDARY"
+	EnvStart               = "ABSR_START"
+	EnvMarkPrimary         = "ABSR_MARK_PRIMARY"
+	EnvDryRun              = "ABSR_DRY_RUN"
+	EnvAPI                 = "ABSR_API"
+	EnvPairName            = "ABSR_PAIR_NAME"
+	EnvChargeType          = "ABSR_CHARGE_TYPE"
+	EnvBandwidth           = "ABSR_BANDWIDTH"
+	EnvRPO                 = "ABSR_RPO"
+	EnvSourceRegions       = "ABSR_SOURCE_REGIONS"
+	EnvConcurrency         = "ABSR_CONCURRENCY"
+	EnvMaxQPS              = "ABSR_MAX_QPS"
+	EnvECSEndpoint         = "ABSR_ECS_ENDPOINT"
+	EnvEBSEndpoint         = "ABSR_EBS_ENDPOINT"
+
+	// Set by Function Compute (FC_REGION) or by the operator for local runs.
+	EnvFCRegion    = "FC_REGION"
+	EnvSDKRegionID = "ALIBABA_CLOUD_REGION_ID"
+)
+
+// Variables lists every ABSR_* variable this package reads.
+func Variables() []string {
+	return []string{
+		EnvOptInTag, EnvRoutes, EnvMappingFile, EnvAutoCreateSecondary, EnvStart, EnvMarkPrimary,
+		EnvDryRun, EnvAPI, EnvPairName, EnvChargeType, EnvBandwidth, EnvRPO, EnvSourceRegions,
+		EnvConcurrency, EnvMaxQPS, EnvECSEndpoint, EnvEBSEndpoint,
+	}
+}
+
+// Config is the whole configuration of one function instance.
+type Config struct {
+	Pairing       pairing.Options
+	API           string   // "ebs" | "ecs"
+	SourceRegions []string // regions the reconcile sweep scans
+	MaxQPS        float64  // API calls per second per action and region
+	ECSEndpoint   string   // full URL override ("" = the public HTTPS endpoint)
+	EBSEndpoint   string
+	MappingFile   string // the file actually loaded, "" when none
+}
+
+// FromEnv reads the configuration through lookup (os.LookupEnv in main). An unset or empty
+// variable takes its default; any other bad value is an error. The mapping file is
+// ABSR_MAPPING_FILE, else mapping.yaml beside the executable when present.
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	return load(lookup, defaultMappingPath())
+}
+
+func defaultMappingPath() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(exe), DefaultMappingFileName)
+}
+
+// UnknownVariables returns the ABSR_* names in environ ("K=V" entries, as os.Environ gives) that
+// this package does not read: most likely misspellings, worth a warning at startup.
+func UnknownVariables(environ []string) []string {
+	known := map[string]bool{}
+	for _, v := range Variables() {
+		known[v] = true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "ABSR_") && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
+}
+
+// reader gathers every problem rather than stopping at the first.
+type reader struct {
+	lookup func(string) (string, bool)
+	errs   []error
+}
+
+// get returns a variable's value with surrounding spaces removed; unset and empty are the same
+// (an s.yaml entry left as "" means "use the default").
+func (r *reader) get(name string) (string, bool) {
+	v, ok := r.lookup(name)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+func (r *reader) fail(name, value, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%s: %s", name, quote(value), fmt.Sprintf(format, args...)))
+}
+
+func load(lookup func(string) (string, bool), defaultMapping string) (Config, error) {
+	r := &reader{lookup: lookup}
+	c := Config{
+		Pairing: pairing.Options{
+			OptInKey:         DefaultOptInKey,
+			OptInValue:       DefaultOptInValue,
+			Routes:           map[string]pairing.Route{},
+			Pairs:            map[string]pairing.SecondaryRef{},
+			Start:            true,
+			MarkPrimary:      true,
+			PairNameTemplate: DefaultPairNameTemplate,
+			ChargeType:       DefaultChargeType,
+			RPO:              DefaultRPO,
+			Concurrency:      DefaultConcurrency,
+		},
+		API:    DefaultAPI,
+		MaxQPS: DefaultMaxQPS,
+	}
+	p := &c.Pairing
+
+	if v, ok := r.get(EnvOptInTag); ok {
+		key, value, found := strings.Cut(v, "=")
+		switch {
+		case !found:
+			r.fail(EnvOptInTag, v, "expected key=value, like dr=enabled")
+		default:
+			msgs := nonEmpty(checkTagKey(key), checkTagValue(value))
+			if len(msgs) > 0 {
+				r.fail(EnvOptInTag, v, "%s", strings.Join(msgs, "; "))
+			} else {
+				p.OptInKey, p.OptInValue = key, value
+			}
+		}
+	}
+
+	r.boolean(EnvAutoCreateSecondary, &p.AutoCreateSecondary)
+	r.boolean(EnvStart, &p.Start)
+	r.boolean(EnvMarkPrimary, &p.MarkPrimary)
+	r.boolean(EnvDryRun, &p.DryRun)
+
+	if v, ok := r.get(EnvAPI); ok {
+		switch api := strings.ToLower(v); api {
+		case "ebs", "ecs":
+			c.API = api
+		default:
+			r.fail(EnvAPI, v, "expected ebs (the 2021-07-30 API) or ecs (the 2014-05-26 API)")
+		}
+	}
+
+	if v, ok := r.get(EnvPairName); ok {
+		if msg := checkPairNameTemplate(v); msg != "" {
+			r.fail(EnvPairName, v, "%s", msg)
+		} else {
+			p.PairNameTemplate = v
+		}
+	}
+
+	chargeTypeOK := true
+	if v, ok := r.get(EnvChargeType); ok {
+		switch ct := strings.ToUpper(v); ct {
+		case "POSTPAY", "PREPAY":
+			p.ChargeType = ct
+		default:
+			chargeTypeOK = false
+			r.fail(EnvChargeType, v, "expected POSTPAY or PREPAY")
+		}
+	}
+	if v, ok := r.get(EnvBandwidth); ok {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || !containsInt(allowedBandwidths, n):
+			r.fail(EnvBandwidth, v, "expected one of 10240, 20480, 51200, 102400 (Kbit/s)")
+		case chargeTypeOK && p.ChargeType == "POSTPAY":
+			r.fail(EnvBandwidth, v, "the bandwidth cannot be set with %s=POSTPAY (the default); set %s=PREPAY or leave %s unset",
+				EnvChargeType, EnvChargeType, EnvBandwidth)
+		default:
+			p.Bandwidth = n
+		}
+	}
+	if v, ok := r.get(EnvRPO); ok {
+		if n, err := strconv.Atoi(v); err != nil || n != DefaultRPO {
+			r.fail(EnvRPO, v, "expected 900 (seconds; the only RPO the API accepts)")
+		}
+	}
+	if v, ok := r.get(EnvConcurrency); ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > MaxConcurrency {
+			r.fail(EnvConcurrency, v, "expected an integer from 1 to %d", MaxConcurrency)
+		} else {
+			p.Concurrency = n
+		}
+	}
+	if v, ok := r.get(EnvMaxQPS); ok {
+		if q, err := parsePositive(v); err != nil {
+			r.fail(EnvMaxQPS, v, "expected a number of calls per second above 0 and at most %d", MaxMaxQPS)
+		} else {
+			c.MaxQPS = q
+		}
+	}
+
+	c.ECSEndpoint = r.endpoint(EnvECSEndpoint)
+	c.EBSEndpoint = r.endpoint(EnvEBSEndpoint)
+	c.SourceRegions = r.sourceRegions()
+
+	envRoutes := map[string]pairing.Route{}
+	if v, ok := r.get(EnvRoutes); ok {
+		routes, msgs := ParseRoutes(v)
+		for _, m := range msgs {
+			r.fail(EnvRoutes, v, "%s", m)
+		}
+		envRoutes = routes
+	}
+
+	mapping, path, err := loadMappingFile(r, defaultMapping)
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	c.MappingFile = path
+	for src, route := range mapping.Routes {
+		p.Routes[src] = route
+	}
+	for src, route := range envRoutes { // the environment wins on conflict
+		p.Routes[src] = route
+	}
+	for primary, ref := range mapping.Pairs {
+		p.Pairs[primary] = ref
+	}
+
+	if len(r.errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.Join(r.errs...))
+	}
+	return c, nil
+}
+
+// loadMappingFile loads ABSR_MAPPING_FILE (which must exist), else the default path when a file
+// is there. It returns the path loaded, "" when none.
+func loadMappingFile(r *reader, defaultPath string) (Mapping, string, error) {
+	if v, ok := r.get(EnvMappingFile); ok {
+		if _, err := os.Stat(v); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return Mapping{}, "", fmt.Errorf("%s=%s: the file does not exist", EnvMappingFile, quote(v))
+			}
+			return Mapping{}, "", fmt.Errorf("%s=%s: %w", EnvMappingFile, quote(v), err)
+		}
+		m, err := LoadMapping(v)
+		if err != nil {
+			return Mapping{}, "", err
+		}
+		return m, v, nil
+	}
+	if defaultPath == "" {
+		return Mapping{}, "", nil
+	}
+	if _, err := os.Stat(defaultPath); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Mapping{}, "", nil
+		}
+		return Mapping{}, "", fmt.Errorf("mapping file %s: %w", defaultPath, err)
+	}
+	m, err := LoadMapping(defaultPath)
+	if err != nil {
+		return Mapping{}, "", err
+	}
+	return m, defaultPath, nil
+}
+
+func (r *reader) boolean(name string, dst *bool) {
+	v, ok := r.get(name)
+	if !ok {
+		return
+	}
+	b, err := ParseBool(v)
+	if err != nil {
+		r.fail(name, v, "expected true or false (also 1/0, yes/no)")
+		return
+	}
+	*dst = b
+}
+
+// endpoint reads a full URL override: http or https, a host, an optional port, nothing else.
+func (r *reader) endpoint(name string) string {
+	v, ok := r.get(name)
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err == nil && u.User != nil {
+		// Do not echo it: the user-info part would be a credential.
+		r.errs = append(r.errs, fmt.Errorf("%s: the URL contains user info (user:password@); credentials never go in an endpoint", name))
+		return ""
+	}
+	var msg string
+	switch {
+	case err != nil:
+		msg = "not a URL; expected like https://ecs.cn-hangzhou.aliyuncs.com or http://127.0.0.1:9080"
+	case u.Scheme != "http" && u.Scheme != "https":
+		msg = "expected an http:// or https:// URL, like https://ecs.cn-hangzhou.aliyuncs.com"
+	case u.Hostname() == "":
+		msg = "the URL has no host; expected like http://127.0.0.1:9080"
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "", u.Opaque != "":
+		msg = "expected only scheme, host and port (no path, query or fragment)"
+	}
+	if msg != "" {
+		r.fail(name, v, "%s", msg)
+		return ""
+	}
+	return strings.TrimSuffix(v, "/")
+}
+
+// sourceRegions reads ABSR_SOURCE_REGIONS, else the function's own region.
+func (r *reader) sourceRegions() []string {
+	if v, ok := r.get(EnvSourceRegions); ok {
+		regions, msgs := ParseRegionList(v)
+		for _, m := range msgs {
+			r.fail(EnvSourceRegions, v, "%s", m)
+		}
+		return regions
+	}
+	for _, name := range []string{EnvFCRegion, EnvSDKRegionID} {
+		if v, ok := r.get(name); ok {
+			if msg := checkRegion(v); msg != "" {
+				r.fail(name, v, "%s", msg)
+				return nil
+			}
+			return []string{v}
+		}
+	}
+	return nil
+}
+
+// ParseBool accepts true/false, 1/0 and yes/no in any case.
+func ParseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "1", "yes":
+		return true, nil
+	case "false", "0", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s is not a boolean (expected true/false, 1/0 or yes/no)", quote(v))
+}
+
+// parsePositive parses a finite number above 0 and at most MaxMaxQPS.
+func parsePositive(v string) (float64, error) {
+	q, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(q) || math.IsInf(q, 0) || q <= 0 || q > MaxMaxQPS {
+		return 0, fmt.Errorf("%v is out of range", q)
+	}
+	return q, nil
+}
+
+// ParseRoutes parses "src=dst[/zone],..." (ABSR_ROUTES). It returns the routes it could read and
+// one message per problem.
+func ParseRoutes(v string) (map[string]pairing.Route, []string) {
+	routes := map[string]pairing.Route{}
+	var msgs []string
+	for i, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			msgs = append(msgs, fmt.Sprintf("entry %d is empty; expected source=destination[/zone], like cn-hangzhou=cn-shanghai/cn-shanghai-b", i+1))
+			continue
+		}
+		src, dst, found := strings.Cut(item, "=")
+		src, dst = strings.TrimSpace(src), strings.TrimSpace(dst)
+		if !found || strings.Contains(dst, "=") {
+			msgs = append(msgs, fmt.Sprintf("entry %s: expected source=destination[/zone], like cn-hangzhou=cn-shanghai/cn-shanghai-b", quote(item)))
+			continue
+		}
+		region, zone, hasZone := strings.Cut(dst, "/")
+		region, zone = strings.TrimSpace(region), strings.TrimSpace(zone)
+		problems := nonEmpty(checkRegion(src))
+		if m := checkRegion(region); m != "" {
+			problems = append(problems, "destination: "+m)
+		} else if hasZone {
+			if strings.Contains(zone, "/") {
+				problems = append(problems, "more than one zone")
+			} else if m := checkZone(zone, region); m != "" {
+				problems = append(problems, m)
+			}
+		}
+		if _, dup := routes[src]; dup && len(problems) == 0 {
+			problems = append(problems, "source region given twice")
+		}
+		if len(problems) > 0 {
+			msgs = append(msgs, fmt.Sprintf("entry %s: %s", quote(item), strings.Join(problems, "; ")))
+			continue
+		}
+		routes[src] = pairing.Route{Region: region, Zone: zone}
+	}
+	return routes, msgs
+}
+
+// ParseRegionList parses a comma-separated list of region IDs, dropping repeats.
+func ParseRegionList(v string) ([]string, []string) {
+	var regions, msgs []string
+	seen := map[string]bool{}
+	for i, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			msgs = append(msgs, fmt.Sprintf("entry %d is empty; expected region IDs separated by commas, like cn-hangzhou,cn-beijing", i+1))
+			continue
+		}
+		if m := checkRegion(item); m != "" {
+			msgs = append(msgs, m)
+			continue
+		}
+		if !seen[item] {
+			seen[item] = true
+			regions = append(regions, item)
+		}
+	}
+	return regions, msgs
+}
+
+// Placeholders the pair name template may use.
+var pairNamePlaceholders = []string{"diskId", "diskName"}
+
+// checkPairNameTemplate allows literal text and the placeholders {diskId} and {diskName}; the
+// engine sanitizes the expanded name to the API's rules.
+func checkPairNameTemplate(t string) string {
+	if len([]rune(t)) > 128 {
+		return "longer than 128 characters"
+	}
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case '{':
+			end := strings.IndexByte(t[i:], '}')
+			if end < 0 {
+				return "a { is not closed; expected text with {diskId} or {diskName}"
+			}
+			name := t[i+1 : i+end]
+			known := false
+			for _, p := range pairNamePlaceholders {
+				known = known || name == p
+			}
+			if !known {
+				return fmt.Sprintf("unknown placeholder %s; expected {diskId} or {diskName}", quote("{"+name+"}"))
+			}
+			i += end
+		case '}':
+			return "a } without {; expected text with {diskId} or {diskName}"
+		}
+	}
+	return ""
+}
+
+func nonEmpty(msgs ...string) []string {
+	var out []string
+	for _, m := range msgs {
+		if m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func containsInt(list []int, n int) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
