@@ -1,17 +1,166 @@
-// Command absr-autopair pairs ECS disks for Asynchronous Block Storage Replication. It runs as a
-// Function Compute handler, or locally: see `absr-autopair help`.
+// Command absr-autopair pairs ECS disks for Asynchronous Block Storage Replication.
+//
+// With FC_RUNTIME_API set and no arguments it serves Function Compute invocations. Otherwise:
+//
+//	absr-autopair invoke -event FILE|- [-dry-run] [-emulator STATE.json]
+//	absr-autopair emulator -state STATE.json [-addr 127.0.0.1:9080]
+//	absr-autopair demo [-events DIR] [-state STATE.json]
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+
+	"github.com/absr-autopair/absr-autopair/handler"
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/config"
+	"github.com/absr-autopair/absr-autopair/internal/emulator"
+	"github.com/absr-autopair/absr-autopair/internal/local"
 )
 
+// Exit codes of the command line.
+const (
+	exitOK     = 0
+	exitFailed = 1 // some disk failed
+	exitUsage  = 2 // bad flags, an undecodable payload or a bad configuration
+)
+
+const usage = `usage:
+  absr-autopair                      serve Function Compute invocations (FC_RUNTIME_API set)
+  absr-autopair invoke -event FILE|- [-dry-run] [-emulator STATE.json]
+  absr-autopair emulator -state STATE.json [-addr 127.0.0.1:9080]
+  absr-autopair demo [-events DIR] [-state STATE.json]
+Configuration comes from ABSR_* environment variables (see README.md).
+`
+
 func main() {
-	os.Exit(run(os.Args[1:]))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string) int {
-	fmt.Fprintln(os.Stderr, "usage: absr-autopair [invoke|emulator] ...")
-	return 2
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		if os.Getenv("FC_RUNTIME_API") != "" {
+			return serveFC(stderr)
+		}
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "invoke":
+		return invoke(ctx, args[1:], stdin, stdout, stderr)
+	case "emulator":
+		return emulator.Command(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return local.DemoCommand(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n%s", args[0], usage)
+	return exitUsage
+}
+
+// serveFC runs the Function Compute runtime loop; it returns only when the configuration is bad.
+func serveFC(stderr io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cfg, err := config.FromEnv(os.LookupEnv)
+	if err != nil {
+		log.Error("bad configuration", "error", err.Error())
+		return exitUsage
+	}
+	h, closePool, err := handler.Setup(cfg, cloud.DefaultCredentials(), log, os.Getenv(config.EnvFCRegion))
+	if err != nil {
+		log.Error("cannot start", "error", err.Error())
+		return exitUsage
+	}
+	defer closePool()
+	fc.Start(h.FC)
+	return exitOK
+}
+
+// invoke runs one invocation locally and prints the report.
+func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	eventPath := fs.String("event", "", "the payload: a JSON file, or - for standard input")
+	dryRun := fs.Bool("dry-run", false, "read everything, change nothing (same as ABSR_DRY_RUN=true)")
+	statePath := fs.String("emulator", "", "run against the built-in emulator, seeded from this state file")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *eventPath == "" || fs.NArg() > 0 {
+		fmt.Fprint(stderr, "invoke: -event FILE|- is required, and nothing else may follow the flags\n")
+		return exitUsage
+	}
+	payload, err := readPayload(*eventPath, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "invoke: %v\n", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cfg, err := config.FromEnv(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "invoke: bad configuration:\n%v\n", err)
+		return exitUsage
+	}
+	cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun
+
+	var creds cloud.CredentialSource = cloud.DefaultCredentials()
+	if *statePath != "" {
+		emu, emuCreds, err := local.StartEmulator(*statePath, &cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "invoke: %v\n", err)
+			return exitUsage
+		}
+		defer emu.Close()
+		creds = emuCreds
+	}
+	h, closePool, err := handler.Setup(cfg, creds, log, os.Getenv(config.EnvFCRegion))
+	if err != nil {
+		fmt.Fprintf(stderr, "invoke: %v\n", err)
+		return exitUsage
+	}
+	defer closePool()
+
+	report, err := h.Handle(ctx, handler.Invocation{RequestID: "local"}, payload)
+	if errors.Is(err, handler.ErrPayload) {
+		fmt.Fprintf(stderr, "invoke: %v\n", err)
+		return exitUsage
+	}
+	if report != nil {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if werr := enc.Encode(report); werr != nil {
+			fmt.Fprintf(stderr, "invoke: %v\n", werr)
+			return exitFailed
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "invoke: %v\n", err)
+		return exitFailed
+	}
+	if report.Summary.Failed > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func readPayload(path string, stdin io.Reader) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(io.LimitReader(stdin, 64<<20))
+	}
+	return os.ReadFile(path)
 }

@@ -1,0 +1,49 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+)
+
+// FC is the Function Compute entry point, for fc.Start. The payload arrives as raw bytes so that
+// the decoder, not the runtime, explains what is wrong with it.
+func (h *Handler) FC(ctx context.Context, payload []byte) (report *Report, err error) {
+	inv := Invocation{}
+	// FromContext writes to the context value: call it once, here, before any goroutine starts.
+	if fcc, ok := fccontext.FromContext(ctx); ok {
+		inv.RequestID = fcc.RequestID
+		inv.Region = fcc.Region
+		if fcc.Credentials.AccessKeyId != "" {
+			inv.Credentials = &cloud.Credentials{
+				AccessKeyID:     fcc.Credentials.AccessKeyId,
+				AccessKeySecret: fcc.Credentials.AccessKeySecret,
+				SecurityToken:   fcc.Credentials.SecurityToken,
+			}
+		}
+	}
+	var secrets []string
+	if inv.Credentials != nil {
+		secrets = []string{inv.Credentials.AccessKeySecret, inv.Credentials.SecurityToken, inv.Credentials.AccessKeyID}
+	}
+	// The runtime would print a panic's value and stack as they are; make sure nothing secret
+	// can reach it.
+	defer func() {
+		if v := recover(); v != nil {
+			msg := cloud.Sanitize(fmt.Sprint(v), secrets...)
+			h.log.Error("panic", "fcRequestId", inv.RequestID, "panic", msg)
+			report, err = nil, fmt.Errorf("internal error: %s", msg)
+		}
+	}()
+	report, err = h.Handle(ctx, inv, payload)
+	if err != nil {
+		// Function Compute retries an async invocation that returns an error; the report is in
+		// the logs.
+		return nil, errors.New(cloud.Sanitize(err.Error(), secrets...))
+	}
+	return report, nil
+}

@@ -1,0 +1,203 @@
+// Package handler is the function's face to Function Compute and to the command line: it decodes
+// a payload, runs the pairing engine, logs one line per disk and builds the report. It holds no
+// pairing logic of its own.
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/config"
+	"github.com/absr-autopair/absr-autopair/internal/intake"
+	"github.com/absr-autopair/absr-autopair/internal/pairing"
+)
+
+// ErrPayload is wrapped by the error Handle returns for a payload it cannot decode.
+var ErrPayload = errors.New("payload not accepted")
+
+// ErrRetryable is wrapped by the error Handle returns when some work failed in a way a later
+// delivery of the same event may fix; Function Compute's async retry then delivers it again.
+var ErrRetryable = errors.New("retryable failures remain")
+
+// Handler serves invocations. One Handler serves a whole process; it is safe for concurrent use.
+type Handler struct {
+	cfg    config.Config
+	pool   *cloud.Pool
+	creds  cloud.CredentialSource // when the invocation brings none (local runs)
+	log    *slog.Logger
+	region string // the function's own region, for payloads that name none
+}
+
+// New builds a Handler. creds serves invocations that carry no credentials of their own;
+// region is the function's region (FC_REGION), used when a payload names none.
+func New(cfg config.Config, pool *cloud.Pool, creds cloud.CredentialSource, log *slog.Logger, region string) *Handler {
+	return &Handler{cfg: cfg, pool: pool, creds: creds, log: log, region: region}
+}
+
+// Invocation is what the runtime says about one call.
+type Invocation struct {
+	RequestID   string
+	Credentials *cloud.Credentials // nil: use the Handler's source
+	Region      string             // the function's region as the runtime reports it
+}
+
+// Handle runs one invocation. The report is always returned when the payload was decoded; the
+// error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed).
+func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*Report, error) {
+	start := time.Now()
+	log := h.log.With("fcRequestId", inv.RequestID)
+	req, err := intake.Decode(payload)
+	if err != nil {
+		log.Error("payload not accepted", "error", err.Error())
+		return nil, fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	report := &Report{Event: eventInfo(req.Event), DryRun: h.cfg.Pairing.DryRun}
+	for _, ig := range req.Ignored {
+		report.Ignored = append(report.Ignored, IgnoredEvent{Event: eventInfo(ig.Event), Reason: ig.Reason})
+		log.Info("event ignored", "eventId", ig.Event.ID, "eventSource", ig.Event.Source,
+			"eventName", ig.Event.Name, "reason", ig.Reason, "detail", ig.Detail)
+	}
+
+	var creds cloud.CredentialSource = h.creds
+	if inv.Credentials != nil && inv.Credentials.AccessKeyID != "" {
+		creds = *inv.Credentials
+	}
+	ctx, trace := cloud.WithTrace(ctx)
+	engine := pairing.New(h.pool.Client(creds), h.cfg.Pairing)
+	region := firstNonEmpty(inv.Region, h.region)
+
+	var runErr error
+	events := map[string]intake.Event{} // disk or instance ID -> the event that named it
+	switch {
+	case req.Sweep != nil:
+		regions := req.Sweep.Regions
+		if len(regions) == 0 {
+			regions = h.cfg.SourceRegions
+		}
+		if len(regions) == 0 && region != "" {
+			regions = []string{region}
+		}
+		report.Results, runErr = engine.Sweep(ctx, regions)
+	case len(req.Targets) > 0:
+		targets := make([]pairing.Target, 0, len(req.Targets))
+		for _, t := range req.Targets {
+			r := firstNonEmpty(t.Region, region)
+			if r == "" {
+				log.Error("payload names no region and the function's region is unknown")
+				return nil, fmt.Errorf("%w: the payload names no region (regionId) and the function's region is unknown (set FC_REGION)", ErrPayload)
+			}
+			targets = append(targets, pairing.Target{Region: r, DiskIDs: t.DiskIDs, InstanceIDs: t.InstanceIDs, Created: t.Created})
+			for _, id := range t.DiskIDs {
+				events[id] = t.Event
+			}
+			for _, id := range t.InstanceIDs {
+				events[id] = t.Event
+			}
+		}
+		report.Results = engine.Pair(ctx, targets)
+	}
+	if report.Results == nil {
+		report.Results = []pairing.Result{}
+	}
+	report.Summary = summarize(report.Results)
+
+	for _, r := range report.Results {
+		ev, ok := events[r.DiskID]
+		if !ok {
+			ev, ok = events[r.InstanceID]
+		}
+		if !ok {
+			ev = req.Event
+		}
+		logResult(log, ev, r, report.DryRun)
+	}
+	retryable := report.Retryable()
+	attrs := []any{
+		"eventId", req.Event.ID, "eventSource", req.Event.Source, "eventName", req.Event.Name,
+		"disks", len(report.Results), "paired", report.Summary.Paired, "planned", report.Summary.Planned,
+		"alreadyPaired", report.Summary.AlreadyPaired, "skipped", report.Summary.Skipped,
+		"failed", report.Summary.Failed, "retryable", retryable, "apiCalls", trace.Calls(),
+		"durationMs", time.Since(start).Milliseconds(), "goroutines", runtime.NumGoroutine(),
+	}
+	if runErr != nil {
+		attrs = append(attrs, "error", runErr.Error())
+		log.Error("invocation done", attrs...)
+		if cloud.IsRetryable(runErr) || errors.Is(runErr, context.DeadlineExceeded) {
+			return report, fmt.Errorf("%w: %w", ErrRetryable, runErr)
+		}
+		return report, runErr
+	}
+	log.Info("invocation done", attrs...)
+	if retryable > 0 {
+		return report, fmt.Errorf("%w: %d of %d disks failed retryably (paired %d, failed %d)",
+			ErrRetryable, retryable, len(report.Results), report.Summary.Paired, report.Summary.Failed)
+	}
+	return report, nil
+}
+
+func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool) {
+	level := slog.LevelInfo
+	if r.Outcome == pairing.Failed {
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("eventId", ev.ID), slog.String("eventSource", ev.Source), slog.String("eventName", ev.Name),
+		slog.String("diskId", r.DiskID), slog.String("regionId", r.RegionID),
+		slog.String("outcome", string(r.Outcome)), slog.String("reason", r.Reason),
+		slog.String("message", r.Message), slog.String("replicaPairId", r.ReplicaPairID),
+		slog.String("secondaryDiskId", r.SecondaryDiskID), slog.String("secondaryRegionId", r.SecondaryRegionID),
+		slog.Bool("started", r.Started), slog.Bool("retryable", r.Retryable), slog.Bool("dryRun", dryRun),
+		slog.Any("requestIds", nonNil(r.RequestIDs)), slog.Int64("durationMs", r.Duration.Milliseconds()),
+	}
+	if r.InstanceID != "" {
+		attrs = append(attrs, slog.String("instanceId", r.InstanceID))
+	}
+	log.LogAttrs(context.Background(), level, "disk", attrs...)
+}
+
+func eventInfo(e intake.Event) EventInfo {
+	return EventInfo{ID: e.ID, Source: e.Source, Type: e.Type, Name: e.Name}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// MarshalReport renders a report as the function's response body.
+func MarshalReport(r *Report) ([]byte, error) { return json.Marshal(r) }
+
+// Setup builds a Handler and the process-wide connection pool it uses from the configuration;
+// close releases the pool.
+func Setup(cfg config.Config, creds cloud.CredentialSource, log *slog.Logger, region string) (h *Handler, close func(), err error) {
+	opts := cloud.DefaultOptions()
+	opts.API = cfg.API
+	opts.ECSEndpoint = cfg.ECSEndpoint
+	opts.EBSEndpoint = cfg.EBSEndpoint
+	opts.MaxQPS = cfg.MaxQPS
+	pool, err := cloud.NewPool(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if region == "" && len(cfg.SourceRegions) > 0 {
+		region = cfg.SourceRegions[0]
+	}
+	return New(cfg, pool, creds, log, region), pool.Close, nil
+}
