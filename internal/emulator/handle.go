@@ -82,7 +82,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	act, aerr := route(p)
 	if act != nil && act.product == "ebs" {
-		host = "ebs." + p.get("RegionId") + ".aliyuncs.com"
+		host = "ebs.aliyuncs.com"
+		if r := p.get("RegionId"); r != "" {
+			host = "ebs." + r + ".aliyuncs.com"
+		}
 	}
 	if aerr != nil {
 		s.answerError(w, host, aerr)
