@@ -71,6 +71,14 @@ func TestEBSPairLifecycle(t *testing.T) {
 	if p.CreateTime == 0 {
 		t.Fatal("CreateTime is 0")
 	}
+	for value, want := range map[string]int{"absr": 1, "other": 0} {
+		got := describePairs(t, c, hz, func(r *ebs.DescribeDiskReplicaPairsRequest) {
+			r.Tag = &[]ebs.DescribeDiskReplicaPairsTag{{Key: "owner", Value: value}}
+		})
+		if len(got.ReplicaPairs) != want {
+			t.Fatalf("tag filter owner=%s: %d pairs, want %d", value, len(got.ReplicaPairs), want)
+		}
+	}
 
 	_, err = c.StartDiskReplicaPair(startReq(id))
 	must(t, err)
@@ -115,7 +123,7 @@ func TestEBSPairLifecycle(t *testing.T) {
 
 	calls := srv.Calls().Calls
 	for k, n := range map[string]int{"ebs/CreateDiskReplicaPair": 2, "ebs/StartDiskReplicaPair": 3,
-		"ebs/StopDiskReplicaPair": 3, "ebs/DeleteDiskReplicaPair": 3, "ebs/DescribeDiskReplicaPairs": 2} {
+		"ebs/StopDiskReplicaPair": 3, "ebs/DeleteDiskReplicaPair": 3, "ebs/DescribeDiskReplicaPairs": 4} {
 		if calls[k] != n {
 			t.Errorf("calls[%s] = %d, want %d", k, calls[k], n)
 		}

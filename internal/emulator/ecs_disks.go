@@ -72,7 +72,7 @@ func (s *Server) describeDisks(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	out := make([]map[string]any, 0, pg.end-pg.start)
+	out := make([]diskRecord, 0, pg.end-pg.start)
 	for _, d := range matched[pg.start:pg.end] {
 		out = append(out, diskJSON(d, c))
 	}
@@ -96,46 +96,62 @@ func hasTags(have map[string]string, want []tag) bool {
 	return true
 }
 
-func tagList(tags map[string]string) []map[string]string {
-	out := make([]map[string]string, 0, len(tags))
+// diskRecord is a disk as DescribeDisks answers it (the SDK's ecs.Disk field names).
+type diskRecord struct {
+	DiskID             string   `json:"DiskId"`
+	DiskName           string   `json:"DiskName"`
+	Description        string   `json:"Description"`
+	RegionID           string   `json:"RegionId"`
+	ZoneID             string   `json:"ZoneId"`
+	Category           string   `json:"Category"`
+	PerformanceLevel   string   `json:"PerformanceLevel"`
+	Size               int      `json:"Size"`
+	Type               string   `json:"Type"`
+	Status             string   `json:"Status"`
+	InstanceID         string   `json:"InstanceId"`
+	Device             string   `json:"Device"`
+	AttachedTime       string   `json:"AttachedTime"`
+	Encrypted          bool     `json:"Encrypted"`
+	DiskChargeType     string   `json:"DiskChargeType"`
+	CreationTime       string   `json:"CreationTime"`
+	Portable           bool     `json:"Portable"`
+	DeleteWithInstance bool     `json:"DeleteWithInstance"`
+	MultiAttach        string   `json:"MultiAttach"`
+	ResourceGroupID    string   `json:"ResourceGroupId"`
+	Tags               tagsJSON `json:"Tags"`
+}
+
+type tagsJSON struct {
+	Tag []tagJSON `json:"Tag"`
+}
+
+type tagJSON struct {
+	TagKey   string `json:"TagKey"`
+	TagValue string `json:"TagValue"`
+}
+
+func tagList(tags map[string]string) []tagJSON {
+	out := make([]tagJSON, 0, len(tags))
 	for _, k := range sortedKeys(tags) {
-		out = append(out, map[string]string{"TagKey": k, "TagValue": tags[k]})
+		out = append(out, tagJSON{TagKey: k, TagValue: tags[k]})
 	}
 	return out
 }
 
-// diskJSON is a disk as DescribeDisks answers it (the SDK's ecs.Disk field names).
-func diskJSON(d *diskRec, c *call) map[string]any {
-	attached := d.InstanceID != ""
+func diskJSON(d *diskRec, c *call) diskRecord {
 	device, attachedTime := "", ""
-	if attached {
+	if d.InstanceID != "" {
 		device, attachedTime = "/dev/xvdb", d.CreationTime
 		if d.Type == "system" {
 			device = "/dev/xvda"
 		}
 	}
-	return map[string]any{
-		"DiskId":             d.DiskID,
-		"DiskName":           d.DiskName,
-		"Description":        d.Description,
-		"RegionId":           d.RegionID,
-		"ZoneId":             d.ZoneID,
-		"Category":           d.Category,
-		"PerformanceLevel":   d.PerformanceLevel,
-		"Size":               d.Size,
-		"Type":               d.Type,
-		"Status":             d.status(c.now),
-		"InstanceId":         d.InstanceID,
-		"Device":             device,
-		"AttachedTime":       attachedTime,
-		"Encrypted":          d.Encrypted,
-		"DiskChargeType":     d.ChargeType,
-		"CreationTime":       d.CreationTime,
-		"Portable":           d.Type == "data",
-		"DeleteWithInstance": d.Type == "system",
-		"MultiAttach":        "Disabled",
-		"ResourceGroupId":    "",
-		"Tags":               map[string]any{"Tag": tagList(d.Tags)},
+	return diskRecord{
+		DiskID: d.DiskID, DiskName: d.DiskName, Description: d.Description, RegionID: d.RegionID, ZoneID: d.ZoneID,
+		Category: d.Category, PerformanceLevel: d.PerformanceLevel, Size: d.Size, Type: d.Type, Status: d.status(c.now),
+		InstanceID: d.InstanceID, Device: device, AttachedTime: attachedTime, Encrypted: d.Encrypted,
+		DiskChargeType: d.ChargeType, CreationTime: d.CreationTime, Portable: d.Type == "data",
+		DeleteWithInstance: d.Type == "system", MultiAttach: "Disabled", Tags: tagsJSON{Tag: tagList(d.Tags)},
 	}
 }
 
@@ -173,7 +189,7 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	if zone == "" {
 		return nil, missingParam("ZoneId")
 	}
-	if !strings.HasPrefix(zone, c.region+"-") {
+	if !zoneInRegion(zone, c.region) {
 		return nil, notFound("InvalidZoneId.NotFound", "The specified zone %q does not exist in region %s.", zone, c.region)
 	}
 	category := c.p.get("DiskCategory")

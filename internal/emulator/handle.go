@@ -62,6 +62,8 @@ func index(acts ...*action) map[string]*action {
 }
 
 // ServeHTTP answers OpenAPI requests (any path but /_emulator/...) and the admin endpoints.
+// Dropped answers (resetPercent, lostResponsePercent) need a hijackable connection; elsewhere
+// they abort the handler with http.ErrAbortHandler.
 // Order: parse, route, authenticate, count, latency, flow control and injected faults, the
 // action, then (lostResponsePercent) the dropped answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +84,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	act, aerr := route(p)
 	if act != nil && act.product == "ebs" {
-		host = "ebs." + p.get("RegionId") + ".aliyuncs.com"
+		host = "ebs.aliyuncs.com"
+		if r := p.get("RegionId"); r != "" {
+			host = "ebs." + r + ".aliyuncs.com"
+		}
 	}
 	if aerr != nil {
 		s.answerError(w, host, aerr)

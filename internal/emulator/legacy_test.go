@@ -168,4 +168,23 @@ func TestLegacyStartRefusesAttachedSecondaryAndPagesWithTokens(t *testing.T) {
 	if len(seen) != 12 || seen[0] != "rp-00" || seen[11] != "rp-11" {
 		t.Fatalf("legacy token paging saw %v", seen)
 	}
+	shc := newECS(t, srv, sh)
+	for _, tc := range []struct {
+		params map[string]string
+		want   int
+	}{
+		{map[string]string{"PairIds": "rp-03,rp-07,rp-nothere", "MaxResults": "100"}, 2},
+		{map[string]string{"Site": "backup", "MaxResults": "100"}, 12},
+		{map[string]string{"Site": "production", "MaxResults": "100"}, 0},
+	} {
+		out, err := legacyCall(t, shc, sh, "DescribeDiskReplicaPairs", tc.params)
+		must(t, err)
+		recs := out["DiskReplicaPairs"].(map[string]any)["DiskReplicaPair"].([]any)
+		if len(recs) != tc.want {
+			t.Errorf("legacy describe from Shanghai %v: %d pairs, want %d", tc.params, len(recs), tc.want)
+		}
+		if tc.want == 12 && recs[0].(map[string]any)["Site"] != "backup" {
+			t.Errorf("Site = %v", recs[0].(map[string]any)["Site"])
+		}
+	}
 }

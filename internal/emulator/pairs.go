@@ -190,36 +190,49 @@ func siteParam(p params, def string) (string, *apiError) {
 
 var pairPagingLimits = pagingLimits{maxPageSize: 100, minMaxResults: 1, maxMaxResults: 500}
 
-// pairJSON is a pair record with the EBS field names (SourceRegion, not SourceRegionId).
-func pairJSON(p *pairRec, site string) map[string]any {
+// pairRecord is a pair with the EBS field names (SourceRegion, not SourceRegionId). The legacy
+// fields are set only in legacy Describe answers.
+type pairRecord struct {
+	PairID              string    `json:"PairId,omitempty"`
+	ReplicaPairID       string    `json:"ReplicaPairId"`
+	PairName            string    `json:"PairName"`
+	Description         string    `json:"Description"`
+	Status              string    `json:"Status"`
+	StatusMessage       string    `json:"StatusMessage"`
+	SourceRegion        string    `json:"SourceRegion"`
+	SourceRegionID      string    `json:"SourceRegionId,omitempty"`
+	SourceZoneID        string    `json:"SourceZoneId"`
+	SourceDiskID        string    `json:"SourceDiskId"`
+	DestinationRegion   string    `json:"DestinationRegion"`
+	DestinationRegionID string    `json:"DestinationRegionId,omitempty"`
+	DestinationZoneID   string    `json:"DestinationZoneId"`
+	DestinationDiskID   string    `json:"DestinationDiskId"`
+	RPO                 int       `json:"RPO"`
+	Bandwidth           int       `json:"Bandwidth"`
+	ChargeType          string    `json:"ChargeType"`
+	CreateTime          int64     `json:"CreateTime"`
+	Site                string    `json:"Site"`
+	PrimaryRegion       string    `json:"PrimaryRegion"`
+	PrimaryZone         string    `json:"PrimaryZone"`
+	StandbyRegion       string    `json:"StandbyRegion"`
+	StandbyZone         string    `json:"StandbyZone"`
+	ReplicaGroupID      string    `json:"ReplicaGroupId"`
+	ResourceGroupID     string    `json:"ResourceGroupId"`
+	LastRecoverPoint    int64     `json:"LastRecoverPoint"`
+	Tags                []tagJSON `json:"Tags"`
+}
+
+func pairJSON(p *pairRec, site string) pairRecord {
 	if site == "" {
 		site = "production"
 	}
-	return map[string]any{
-		"ReplicaPairId":     p.ReplicaPairID,
-		"PairName":          p.PairName,
-		"Description":       p.Description,
-		"Status":            p.Status,
-		"StatusMessage":     "",
-		"SourceRegion":      p.SourceRegionID,
-		"SourceZoneId":      p.SourceZoneID,
-		"SourceDiskId":      p.SourceDiskID,
-		"DestinationRegion": p.DestinationRegionID,
-		"DestinationZoneId": p.DestinationZoneID,
-		"DestinationDiskId": p.DestinationDiskID,
-		"RPO":               p.RPO,
-		"Bandwidth":         p.Bandwidth,
-		"ChargeType":        p.ChargeType,
-		"CreateTime":        p.CreateTime,
-		"Site":              site,
-		"PrimaryRegion":     p.SourceRegionID,
-		"PrimaryZone":       p.SourceZoneID,
-		"StandbyRegion":     p.DestinationRegionID,
-		"StandbyZone":       p.DestinationZoneID,
-		"ReplicaGroupId":    "",
-		"ResourceGroupId":   "",
-		"LastRecoverPoint":  0,
-		"Tags":              tagList(p.Tags),
+	return pairRecord{
+		ReplicaPairID: p.ReplicaPairID, PairName: p.PairName, Description: p.Description, Status: p.Status,
+		SourceRegion: p.SourceRegionID, SourceZoneID: p.SourceZoneID, SourceDiskID: p.SourceDiskID,
+		DestinationRegion: p.DestinationRegionID, DestinationZoneID: p.DestinationZoneID, DestinationDiskID: p.DestinationDiskID,
+		RPO: p.RPO, Bandwidth: p.Bandwidth, ChargeType: p.ChargeType, CreateTime: p.CreateTime, Site: site,
+		PrimaryRegion: p.SourceRegionID, PrimaryZone: p.SourceZoneID, StandbyRegion: p.DestinationRegionID,
+		StandbyZone: p.DestinationZoneID, Tags: tagList(p.Tags),
 	}
 }
 
@@ -395,7 +408,7 @@ func (s *Server) ebsDescribePairs(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	out := make([]map[string]any, 0, pg.end-pg.start)
+	out := make([]pairRecord, 0, pg.end-pg.start)
 	for _, p := range list[pg.start:pg.end] {
 		out = append(out, pairJSON(p, site))
 	}
@@ -483,16 +496,14 @@ func (s *Server) legacyDescribePairs(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	out := make([]map[string]any, 0, pg.end-pg.start)
+	out := make([]pairRecord, 0, pg.end-pg.start)
 	for _, p := range list[pg.start:pg.end] {
 		recSite := site
 		if recSite == "" && p.SourceRegionID != c.region {
 			recSite = "backup"
 		}
 		rec := pairJSON(p, recSite)
-		rec["PairId"] = p.ReplicaPairID
-		rec["SourceRegionId"] = p.SourceRegionID
-		rec["DestinationRegionId"] = p.DestinationRegionID
+		rec.PairID, rec.SourceRegionID, rec.DestinationRegionID = p.ReplicaPairID, p.SourceRegionID, p.DestinationRegionID
 		out = append(out, rec)
 	}
 	return map[string]any{"DiskReplicaPairs": map[string]any{"DiskReplicaPair": out},

@@ -11,11 +11,6 @@ type params map[string]string
 
 func (p params) get(name string) string { return p[name] }
 
-func (p params) has(name string) bool {
-	_, ok := p[name]
-	return ok
-}
-
 // present reports a parameter with a non-empty value; the SDK never sends empty ones.
 func (p params) present(name string) bool { return p[name] != "" }
 

@@ -220,7 +220,7 @@ func normalizeDisk(d *Disk) error {
 		return fmt.Errorf("regionId is required")
 	case d.ZoneID == "":
 		return fmt.Errorf("zoneId is required")
-	case !strings.HasPrefix(d.ZoneID, d.RegionID+"-"):
+	case !zoneInRegion(d.ZoneID, d.RegionID):
 		return fmt.Errorf("zoneId %q is not a zone of regionId %q", d.ZoneID, d.RegionID)
 	case d.Category == "":
 		return fmt.Errorf("category is required")
@@ -365,6 +365,29 @@ func (f Faults) validate() error {
 		return fmt.Errorf("qpsPerAction must not be negative")
 	}
 	return nil
+}
+
+// zoneInRegion reports whether a zone ID names a zone of region: cn-hangzhou-h of cn-hangzhou,
+// ap-southeast-1a of ap-southeast-1.
+func zoneInRegion(zone, region string) bool {
+	rest, ok := strings.CutPrefix(zone, region)
+	if !ok || rest == "" {
+		return false
+	}
+	if rest[0] == '-' {
+		rest = rest[1:]
+	} else if last := region[len(region)-1]; last < '0' || last > '9' {
+		return false
+	}
+	if rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // sizeRange is the size range in GiB CreateDisk accepts for a category and performance level.

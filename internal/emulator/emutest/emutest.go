@@ -46,8 +46,8 @@ func World(disks ...emulator.Disk) *emulator.State {
 // DiskOption adjusts a disk built by Disk or Secondary.
 type DiskOption func(*emulator.Disk)
 
-// Disk is an unattached, untagged cloud_essd PL1 100 GiB data disk in zone (its region is the
-// zone without the last "-x").
+// Disk is an unattached, untagged cloud_essd PL1 100 GiB data disk in zone (its region is
+// RegionOf(zone)).
 func Disk(id, zone string, opts ...DiskOption) emulator.Disk {
 	d := emulator.Disk{DiskID: id, RegionID: RegionOf(zone), ZoneID: zone, Category: "cloud_essd",
 		PerformanceLevel: "PL1", Size: 100, Type: "data", Status: "Available"}
@@ -66,8 +66,12 @@ func Secondary(primary emulator.Disk, id, zone string, opts ...DiskOption) emula
 	return d
 }
 
-// RegionOf is the region of a zone ID: cn-hangzhou-h -> cn-hangzhou.
+// RegionOf is the region of a zone ID: cn-hangzhou-h -> cn-hangzhou, ap-southeast-1a ->
+// ap-southeast-1.
 func RegionOf(zone string) string {
+	if n := len(zone); n >= 2 && zone[n-1] >= 'a' && zone[n-1] <= 'z' && zone[n-2] >= '0' && zone[n-2] <= '9' {
+		return zone[:n-1]
+	}
 	if i := strings.LastIndexByte(zone, '-'); i > 0 {
 		return zone[:i]
 	}
