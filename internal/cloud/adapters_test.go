@@ -210,10 +210,10 @@ func TestCreateDiskParameters(t *testing.T) {
 	}
 
 	bad := []CreateDiskInput{
-		{ZoneID: "z", Category: "cloud_essd", Size: 20},                                  // no region
-		{RegionID: "cn-shanghai", Category: "cloud_essd", Size: 20},                      // no zone
-		{RegionID: "cn-shanghai", ZoneID: "z", Size: 20},                                 // no category
-		{RegionID: "cn-shanghai", ZoneID: "z", Category: "cloud_essd"},                   // no size
+		{ZoneID: "z", Category: "cloud_essd", Size: 20},                // no region
+		{RegionID: "cn-shanghai", Category: "cloud_essd", Size: 20},    // no zone
+		{RegionID: "cn-shanghai", ZoneID: "z", Size: 20},               // no category
+		{RegionID: "cn-shanghai", ZoneID: "z", Category: "cloud_essd"}, // no size
 		{RegionID: "cn-shanghai", ZoneID: "z", Category: "cloud_essd", Size: 20, ClientToken: strings.Repeat("x", 65)},
 		{RegionID: "cn-shanghai", ZoneID: "z", Category: "cloud_essd", Size: 20, ClientToken: "has space"},
 		{RegionID: "cn-shanghai", ZoneID: "z", Category: "cloud_essd", Size: 20, Tags: map[string]string{"aliyun:x": "1"}},
@@ -535,6 +535,12 @@ func TestBadCredentials(t *testing.T) {
 	_, err = p.Client(Credentials{AccessKeyID: testAKID}).ListPairs(ctx, "cn-hangzhou")
 	if Code(err) != CodeCredentials || IsRetryable(err) {
 		t.Fatalf("missing secret: %v", err)
+	}
+	if _, err = p.Client(nil).ListPairs(ctx, "cn-hangzhou"); Code(err) != CodeCredentials {
+		t.Fatalf("nil source: %v", err)
+	}
+	if err := p.Client(testCreds).DisksByTag(ctx, "cn-hangzhou", "dr", "", nil); Code(err) != CodeInvalidInput {
+		t.Fatalf("nil callback: %v", err)
 	}
 }
 

@@ -61,6 +61,9 @@ func (c *client) DisksByTag(ctx context.Context, region, key, value string, fn f
 	if key == "" {
 		return inputError(opDescribeDisks.action(), "tag key is empty")
 	}
+	if fn == nil {
+		return inputError(opDescribeDisks.action(), "no page callback")
+	}
 	tag := []ecs.DescribeDisksTag{{Key: key, Value: value}}
 	return c.describeDisks(ctx, region, func(r *ecs.DescribeDisksRequest) { r.Tag = &tag }, fn)
 }

@@ -73,7 +73,10 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		}
 		if l := p.limiter(action, region); l != nil {
 			if err := l.Wait(ctx); err != nil {
-				// Wait also fails early when the deadline would pass before a token frees up.
+				if ctx.Err() != nil {
+					return stop(ctx.Err())
+				}
+				// Wait fails early when the deadline would pass before a token frees up.
 				return stop(context.DeadlineExceeded)
 			}
 		}
@@ -85,6 +88,9 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 			}
 			timeout = min(timeout, remaining)
 		}
+		if c.creds == nil {
+			return zero, &Error{Action: action, Code: CodeCredentials, Message: "no credential source"}
+		}
 		creds, err := c.creds.Retrieve()
 		if err != nil {
 			return zero, &Error{Action: action, Code: CodeCredentials, Message: Sanitize(err.Error())}
@@ -93,6 +99,9 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		req := build()
 		req.SetScheme(ep.scheme)
 		req.SetDomain(ep.domain(region))
+		// The SDK makes ReadTimeout the http.Client timeout of the whole attempt, connecting
+		// included, so no attempt outlives the deadline. (It applies ConnectTimeout only to an
+		// *http.Transport it may mutate; the shared transport's dialer enforces ConnectTimeout.)
 		req.SetReadTimeout(timeout)
 		req.SetConnectTimeout(min(p.opts.ConnectTimeout, timeout))
 		resp := newResponse()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
@@ -50,10 +51,17 @@ func buildOpts(opts []clientOpt) (*sdk.Config, auth.Credential) {
 	return cfg, o.cred
 }
 
+// clientBuild serializes SDK client construction: the SDK fills its package-level endpoint map
+// lazily, without a lock, the first time a client is built (a data race when goroutines build
+// their first clients at once).
+var clientBuild sync.Mutex
+
 // newECS is a real ECS SDK client pointed at the emulator over loopback.
 func newECS(t testing.TB, srv *emulator.Server, region string, opts ...clientOpt) *ecs.Client {
 	t.Helper()
 	cfg, cred := buildOpts(opts)
+	clientBuild.Lock()
+	defer clientBuild.Unlock()
 	c, err := ecs.NewClientWithOptions(region, cfg, cred)
 	if err != nil {
 		t.Fatalf("ecs client: %v", err)
@@ -66,6 +74,8 @@ func newECS(t testing.TB, srv *emulator.Server, region string, opts ...clientOpt
 func newEBS(t testing.TB, srv *emulator.Server, region string, opts ...clientOpt) *ebs.Client {
 	t.Helper()
 	cfg, cred := buildOpts(opts)
+	clientBuild.Lock()
+	defer clientBuild.Unlock()
 	c, err := ebs.NewClientWithOptions(region, cfg, cred)
 	if err != nil {
 		t.Fatalf("ebs client: %v", err)
