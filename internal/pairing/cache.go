@@ -107,31 +107,40 @@ func (r *run) secondaryDisk(ctx context.Context, region, id string) (*cloud.Disk
 // (mapping file or tag) of ready disks that are candidates for a new pair. Errors are left
 // for secondaryDisk to meet and report, disk by disk.
 func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*item) {
-	idx, err := r.pairsIn(ctx, region)
-	if err != nil {
-		return
+	type candidate struct {
+		id  string
+		ref SecondaryRef
 	}
-	want := map[string][]string{}
+	var candidates []candidate
 	for _, it := range ready {
 		d := *it.disk
 		if !r.optedIn(d) || !supportedCategory(d.Category) || d.Tags[TagPrimaryDisk] != "" {
 			continue
 		}
-		if _, paired := idx.bySource[d.ID]; paired {
+		if ref, _, ok := r.explicitSecondary(d); ok && ref.Region != "" {
+			candidates = append(candidates, candidate{d.ID, ref})
+		}
+	}
+	if len(candidates) == 0 {
+		return // no pair listing for disks that will not need one
+	}
+	idx, err := r.pairsIn(ctx, region)
+	if err != nil {
+		return
+	}
+	want := map[string][]string{}
+	for _, c := range candidates {
+		if _, paired := idx.bySource[c.id]; paired {
 			continue
 		}
-		if _, paired := idx.byDest[d.ID]; paired {
-			continue
-		}
-		ref, _, ok := r.explicitSecondary(d)
-		if !ok || ref.Region == "" {
+		if _, paired := idx.byDest[c.id]; paired {
 			continue
 		}
 		r.mu.Lock()
-		_, known := r.secondaries[ref.Region+"/"+ref.DiskID]
+		_, known := r.secondaries[c.ref.Region+"/"+c.ref.DiskID]
 		r.mu.Unlock()
-		if !known && !slices.Contains(want[ref.Region], ref.DiskID) {
-			want[ref.Region] = append(want[ref.Region], ref.DiskID)
+		if !known && !slices.Contains(want[c.ref.Region], c.ref.DiskID) {
+			want[c.ref.Region] = append(want[c.ref.Region], c.ref.DiskID)
 		}
 	}
 	for secRegion, ids := range want {

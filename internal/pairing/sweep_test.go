@@ -101,6 +101,10 @@ func TestCallsPerEvent(t *testing.T) {
 			c.AddDisk(primary("d-p"))
 			o.AutoCreateSecondary = true
 		}, 9},
+		// DescribeDisks.
+		{"not opted in", func(c *fakecloud.Cloud, o *pairing.Options) {
+			c.AddDisk(primary("d-p", "dr", "off", pairing.TagSecondaryDisk, "d-s"))
+		}, 1},
 		// DescribeDisks, ListPairs.
 		{"already paired", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p", pairing.TagReplicaPair, "pair-1"))
@@ -113,7 +117,7 @@ func TestCallsPerEvent(t *testing.T) {
 			o := testOptions()
 			tc.setup(c, &o)
 			r := pairOne(t, c, o, disksIn(src, "d-p"))
-			if r.Outcome != pairing.Paired && r.Outcome != pairing.AlreadyPaired {
+			if r.Outcome == pairing.Failed {
 				t.Fatalf("%s/%s: %s", r.Outcome, r.Reason, r.Message)
 			}
 			if c.Total() != tc.want {
