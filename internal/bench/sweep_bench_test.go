@@ -1,0 +1,106 @@
+package bench_test
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/emulator"
+	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
+	"github.com/absr-autopair/absr-autopair/internal/pairing"
+)
+
+// Flow control of the benchmark's emulated API: every action in every region answers at most
+// qpsPerAction calls per second (burst the same), after latencyMs.
+const (
+	benchQPSPerAction = 40
+	benchLatencyMs    = 50
+)
+
+// Client settings, tuned for the emulated limit (see the README's benchmark section):
+//   - MaxQPS 38: the emulator's bucket and the client's limiter both hold 40 tokens, but request
+//     arrival jitters by a few milliseconds; 5% below the limit keeps throttling near zero,
+//     and every throttled answer costs a call and a backoff.
+//   - Concurrency 16: a disk is three calls in a row (create, start, tag), about 3 x 55 ms
+//     without waiting; 40 disks/s then needs about 7 disks in flight. 16 leaves room for
+//     jitter and retries without piling many disks up in the limiters' queues (which a deadline
+//     would cut).
+const (
+	defaultBenchMaxQPS      = 38
+	defaultBenchConcurrency = 16
+)
+
+// BenchmarkSweep: one reconcile sweep of n opted-in disks in one region, each with a
+// back-referenced secondary in another region, through the real engine and cloud adapters
+// against the in-process emulator with 50 ms latency and 40 calls/s per action and region.
+//
+// Knobs: -args -disks=N or ABSR_BENCH_DISKS (default 1000), ABSR_BENCH_MAXQPS,
+// ABSR_BENCH_CONCURRENCY.
+func BenchmarkSweep(b *testing.B) {
+	n := envInt(b, *disksFlag, "ABSR_BENCH_DISKS", 1000)
+	maxQPS := envFloat(b, "ABSR_BENCH_MAXQPS", defaultBenchMaxQPS)
+	concurrency := envInt(b, 0, "ABSR_BENCH_CONCURRENCY", defaultBenchConcurrency)
+	floor := time.Duration(float64(n) / benchQPSPerAction * float64(time.Second))
+
+	var wall time.Duration
+	var calls, throttled, failed, paired, runs int
+	var peakHeap, peakAll, baseHeap float64
+	for b.Loop() {
+		b.StopTimer()
+		st := sweepWorld(n)
+		st.Faults = emulator.Faults{LatencyMs: benchLatencyMs, QPSPerAction: benchQPSPerAction, Seed: 1}
+		srv := emutest.Start(b, st)
+		pool := newPool(b, srv, maxQPS, cloudRetryDefault())
+		e := pairing.New(pool.Client(emulatorCreds()), engineOptions(concurrency))
+		ctx := withTimeout(b, 10*time.Minute)
+		runtime.GC()
+		mem := startMemSampler(5 * time.Millisecond)
+		baseHeap += mem.base()
+		b.StartTimer()
+
+		start := time.Now()
+		results, err := e.Sweep(ctx, []string{src})
+		wall += time.Since(start)
+
+		b.StopTimer()
+		h, a := mem.Stop()
+		peakHeap, peakAll = max(peakHeap, h), max(peakAll, a)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range results {
+			switch r.Outcome {
+			case pairing.Paired:
+				paired++
+			case pairing.Failed:
+				failed++
+				if failed <= 5 {
+					b.Logf("failed: %s %s: %s", r.DiskID, r.Reason, r.Message)
+				}
+			}
+		}
+		if problems := pairCheck(srv.Snapshot(), n); len(problems) > 0 {
+			b.Errorf("%d problems, first: %s", len(problems), problems[0])
+		}
+		c := srv.Calls()
+		calls += totalCalls(c)
+		throttled += c.Errors["Throttling.User"]
+		runs++
+		b.Logf("n=%d maxQPS=%g concurrency=%d: wall %s, calls %v, errors %v", n, maxQPS, concurrency,
+			time.Since(start).Round(time.Millisecond), c.Calls, c.Errors)
+		if err := srv.Close(); err != nil {
+			b.Error(err)
+		}
+		b.StartTimer()
+	}
+	avgWall := wall / time.Duration(runs)
+	b.ReportMetric(avgWall.Seconds(), "wall-s")
+	b.ReportMetric(avgWall.Seconds()/floor.Seconds(), "floor-ratio")
+	b.ReportMetric(float64(calls)/float64(runs*n), "calls/disk")
+	b.ReportMetric(float64(throttled)/float64(runs), "throttled")
+	b.ReportMetric(float64(failed)/float64(runs), "failed")
+	b.ReportMetric(float64(paired)/float64(runs), "paired")
+	b.ReportMetric(peakHeap, "peak-heap-MiB")
+	b.ReportMetric(peakAll, "peak-mem-MiB")
+	b.ReportMetric(baseHeap/float64(runs), "emu-heap-MiB")
+}
