@@ -61,9 +61,9 @@ func (e *Engine) Pair(ctx context.Context, targets []Target) []Result {
 	if e.err != nil {
 		return invalidResults(items, instances, e.err)
 	}
-	ctx, cancel := e.workContext(ctx)
-	defer cancel()
-	r := e.newRun(ctx, false)
+	w := e.newWindow(ctx)
+	defer w.cancel()
+	r := e.newRun(w.work, false)
 
 	regions := map[string]*regionJob{}
 	var order []string
@@ -91,7 +91,7 @@ func (e *Engine) Pair(ctx context.Context, targets []Target) []Result {
 	var wg sync.WaitGroup
 	for _, region := range order {
 		j := regions[region]
-		wg.Go(func() { j.items = r.pairRegion(ctx, j.region, j.items, j.instances) })
+		wg.Go(func() { j.items = r.pairRegion(w, j.region, j.items, j.instances) })
 	}
 	wg.Wait()
 	for _, region := range order {
@@ -106,6 +106,12 @@ func (e *Engine) Pair(ctx context.Context, targets []Target) []Result {
 // Sweep pairs every disk carrying the opt-in tag in the given regions. Regions run
 // concurrently and independently; a region whose listing fails contributes what it listed
 // and its error (joined with the others').
+//
+// Near the deadline the sweep stops cleanly: it stops listing and starting disks, lets the
+// disks in progress finish, and reports every listed disk it did not finish as
+// deadline_exceeded (retryable). A listing cut short is an error wrapping
+// context.DeadlineExceeded. Nothing else is remembered: the next sweep lists again, finds the
+// disks this one paired already paired (no changing call) and continues with the rest.
 func (e *Engine) Sweep(ctx context.Context, regions []string) ([]Result, error) {
 	if e.err != nil {
 		return nil, e.err
@@ -114,15 +120,15 @@ func (e *Engine) Sweep(ctx context.Context, regions []string) ([]Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := e.workContext(ctx)
-	defer cancel()
-	r := e.newRun(ctx, true)
+	w := e.newWindow(ctx)
+	defer w.cancel()
+	r := e.newRun(w.work, true)
 
 	items := make([][]*item, len(regions))
 	errs := make([]error, len(regions))
 	var wg sync.WaitGroup
 	for i, region := range regions {
-		wg.Go(func() { items[i], errs[i] = r.sweepRegion(ctx, region) })
+		wg.Go(func() { items[i], errs[i] = r.sweepRegion(w, region) })
 	}
 	wg.Wait()
 	var results []Result
@@ -152,15 +158,27 @@ func sweepRegions(regions []string) ([]string, error) {
 	return out, nil
 }
 
-// workContext ends the work a margin before ctx's deadline, so that results can still be
-// reported: the margin is DeadlineMargin, but at most 10% of the time that remains.
-func (e *Engine) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
+// window is when an invocation may work. Calls end with work, a margin before the
+// invocation's deadline, so that results can still be reported. Disks are listed, read and
+// started only while admit lasts, one more margin earlier, so that the disks in progress
+// can finish their calls instead of being cut between creating a pair and starting it.
+type window struct {
+	work, admit context.Context
+	cancel      context.CancelFunc
+}
+
+// newWindow derives the window from ctx's deadline: the margin is DeadlineMargin, but at
+// most 10% of the time that remains. Without a deadline both last as long as ctx.
+func (e *Engine) newWindow(ctx context.Context) window {
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		return context.WithCancel(ctx)
+		work, cancel := context.WithCancel(ctx)
+		return window{work: work, admit: work, cancel: cancel}
 	}
-	margin := min(e.opts.DeadlineMargin, time.Until(deadline)/10)
-	return context.WithDeadline(ctx, deadline.Add(-max(margin, 0)))
+	margin := max(min(e.opts.DeadlineMargin, time.Until(deadline)/10), 0)
+	work, cancelWork := context.WithDeadline(ctx, deadline.Add(-margin))
+	admit, cancelAdmit := context.WithDeadline(work, deadline.Add(-2*margin))
+	return window{work: work, admit: admit, cancel: func() { cancelAdmit(); cancelWork() }}
 }
 
 // item is one disk (or one instance that yielded none) on its way through an invocation.
@@ -314,31 +332,34 @@ func (r *run) waitLimit() time.Time {
 
 // pool runs up to Concurrency disks of one region at once.
 type pool struct {
-	in chan *item
-	wg sync.WaitGroup
+	in    chan *item
+	admit context.Context
+	wg    sync.WaitGroup
 }
 
-func (r *run) newPool(ctx context.Context) *pool {
-	p := &pool{in: make(chan *item)}
+func (r *run) newPool(w window) *pool {
+	p := &pool{in: make(chan *item), admit: w.admit}
 	for range r.opts.Concurrency {
 		p.wg.Go(func() {
 			for it := range p.in {
-				r.work(ctx, it)
+				if w.admit.Err() == nil { // a disk taken as admission closed is left for later
+					r.work(w.work, it)
+				}
 			}
 		})
 	}
 	return p
 }
 
-// send hands it to a worker, or reports false when the work context ended first.
-func (p *pool) send(ctx context.Context, it *item) bool {
-	if ctx.Err() != nil {
+// send hands it to a worker, or reports false when admission closed first.
+func (p *pool) send(it *item) bool {
+	if p.admit.Err() != nil {
 		return false
 	}
 	select {
 	case p.in <- it:
 		return true
-	case <-ctx.Done():
+	case <-p.admit.Done():
 		return false
 	}
 }
@@ -361,7 +382,8 @@ func (r *run) work(ctx context.Context, it *item) {
 }
 
 // pairRegion handles an event's disks and instances in one region.
-func (r *run) pairRegion(ctx context.Context, region string, items []*item, instances []instanceTarget) []*item {
+func (r *run) pairRegion(w window, region string, items []*item, instances []instanceTarget) []*item {
+	ctx := w.admit // reading and waiting until the disks can start
 	byID := map[string]*item{}
 	for _, it := range items {
 		byID[it.diskID] = it
@@ -391,7 +413,7 @@ func (r *run) pairRegion(ctx context.Context, region string, items []*item, inst
 		}
 	}
 
-	p := r.newPool(ctx)
+	p := r.newPool(w)
 	rd := &reader{r: r, region: region, pool: p}
 	rd.offer(ctx, items)
 	rd.drain(ctx)
@@ -399,31 +421,52 @@ func (r *run) pairRegion(ctx context.Context, region string, items []*item, inst
 	return items
 }
 
-// sweepRegion lists the opted-in disks of one region, page by page, and pairs them.
-// Sharding or a cursor would plug in here, by filtering or resuming the listing.
-func (r *run) sweepRegion(ctx context.Context, region string) ([]*item, error) {
-	p := r.newPool(ctx)
+// sweepRegion lists the opted-in disks of one region, page by page, and pairs them. The
+// listing runs in its own goroutine, at most a page ahead of the workers: pairing starts with
+// the first page, workers with disks to do never wait for a slow page, and a sweep stopped
+// by its deadline has not paid for pages it would not reach.
+func (r *run) sweepRegion(w window, region string) ([]*item, error) {
+	ctx := w.admit
+	p := r.newPool(w)
 	rd := &reader{r: r, region: region, pool: p}
-	var items []*item
-	seen := map[string]bool{}
-	err := r.api.DisksByTag(ctx, region, r.opts.OptInKey, r.opts.OptInValue, func(page []cloud.Disk) error {
-		var fresh []*item
-		for _, d := range page {
-			if d.ID == "" || seen[d.ID] {
-				continue
+	pages := make(chan []*item, 1)
+	var items []*item // written by the lister until it closes pages
+	var listErr error
+	go func() {
+		defer close(pages)
+		seen := map[string]bool{}
+		listErr = r.api.DisksByTag(ctx, region, r.opts.OptInKey, r.opts.OptInValue, func(page []cloud.Disk) error {
+			fresh := make([]*item, 0, len(page))
+			for _, d := range page {
+				if d.ID == "" || seen[d.ID] {
+					continue
+				}
+				seen[d.ID] = true
+				it := newItem(d.ID, region, false, [2]int{len(items)})
+				it.disk = &d
+				items = append(items, it)
+				fresh = append(fresh, it)
 			}
-			seen[d.ID] = true
-			it := newItem(d.ID, region, false, [2]int{len(items)})
-			it.disk = &d
-			items = append(items, it)
-			fresh = append(fresh, it)
-		}
+			select {
+			case pages <- fresh:
+				return nil
+			case <-ctx.Done(): // listed but not started: reported deadline_exceeded
+				return ctx.Err()
+			}
+		})
+	}()
+	for fresh := range pages {
 		rd.offer(ctx, fresh)
-		return ctx.Err()
-	})
+	}
 	rd.drain(ctx)
 	p.close()
-	if err != nil {
+	err := listErr
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("sweep %s: stopped before the deadline after listing %d disks tagged %s=%s; "+
+			"the next sweep continues with the rest: %w", region, len(items), r.opts.OptInKey, r.opts.OptInValue, err)
+	default:
 		err = fmt.Errorf("sweep %s: listing disks tagged %s=%s: %w", region, r.opts.OptInKey, r.opts.OptInValue, err)
 	}
 	return items, err

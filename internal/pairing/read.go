@@ -108,7 +108,7 @@ func (rd *reader) dispatch(ctx context.Context, ready []*item) {
 	}
 	rd.r.prefetchSecondaries(ctx, rd.region, ready)
 	for _, it := range ready {
-		if !rd.pool.send(ctx, it) {
+		if !rd.pool.send(it) {
 			return // the rest keep deadline_exceeded
 		}
 	}

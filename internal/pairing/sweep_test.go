@@ -2,6 +2,7 @@ package pairing_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -47,8 +48,8 @@ func TestSweep(t *testing.T) {
 	}
 	calls := c.Calls()
 	wantCalls := map[string]int{
-		fakecloud.DisksByTag: pages(n, 10) + pages(n+1, 10), // opted-in disks; back-references in dst
-		fakecloud.ListPairs:  2,                             // src and dst, once each
+		fakecloud.DisksByTag: pages(n, fakecloud.DefaultPageSize) + pages(n+1, fakecloud.DefaultPageSize), // opted-in disks; back-references in dst
+		fakecloud.ListPairs:  2,                                                                           // src and dst, once each
 		fakecloud.CreatePair: n, fakecloud.StartPair: n, fakecloud.TagDisks: n,
 	}
 	for m, w := range wantCalls {
@@ -201,4 +202,98 @@ func BenchmarkSweep100(b *testing.B) {
 		}
 		b.ReportMetric(float64(c.Total())/100, "calls/disk")
 	}
+}
+
+// Pages are paired as they come: a listing that fails part-way still pairs the disks of the
+// pages before, and reports the listing's error.
+func TestSweepPairsPagesAsListed(t *testing.T) {
+	c := fakecloud.New()
+	c.PageSize = 10
+	for i := range 25 {
+		id := fmt.Sprintf("d-p%03d", i)
+		c.AddDisk(primary(id, pairing.TagSecondaryDisk, id+"-s")) // named: no back-reference listing
+		c.AddDisk(secondary(id + "-s"))
+	}
+	c.FailNth(fakecloud.DisksByTag, 3, &cloud.Error{Code: "Forbidden.RAM", Message: "denied"})
+	results, err := pairing.New(c, testOptions()).Sweep(context.Background(), []string{src})
+	if err == nil || !strings.Contains(err.Error(), "Forbidden.RAM") || !strings.Contains(err.Error(), src) {
+		t.Errorf("error %v, want the third page's Forbidden.RAM, naming %s", err, src)
+	}
+	if len(results) != 20 {
+		t.Fatalf("%d results, want the 20 disks of the first two pages", len(results))
+	}
+	for _, r := range results {
+		if r.Outcome != pairing.Paired {
+			t.Errorf("%s: %s/%s %s", r.DiskID, r.Outcome, r.Reason, r.Message)
+		}
+	}
+}
+
+// A sweep cut by its deadline reports every disk it listed but did not finish as retryable
+// deadline_exceeded and leaves no half-done or duplicate pair behind that the next sweep cannot
+// finish; the next sweep pairs the rest and costs changing calls only for the rest.
+func TestSweepDeadlineThenResume(t *testing.T) {
+	const n = 200
+	c := sweepWorld(n)
+	for _, m := range fakecloud.Changing {
+		c.Delay(m, 3*time.Millisecond) // 9 ms a disk, 4 at a time: about 450 ms for all
+	}
+	o := testOptions()
+	o.Concurrency = 4
+	e := pairing.New(c, o)
+
+	results, err := e.Sweep(withTimeout(t, 150*time.Millisecond), []string{src})
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("first sweep: %v, want nil or a listing stopped at the deadline", err)
+	}
+	paired := map[string]bool{}
+	for _, r := range results {
+		switch {
+		case r.Outcome == pairing.Paired:
+			paired[r.DiskID] = true
+		case r.Outcome == pairing.Failed && r.Reason == pairing.ReasonDeadlineExceeded && r.Retryable:
+		default:
+			t.Errorf("first sweep: %s %s/%s retryable=%v: %s", r.DiskID, r.Outcome, r.Reason, r.Retryable, r.Message)
+		}
+	}
+	if len(paired) == n {
+		t.Fatalf("the first sweep paired all %d disks: the deadline did not cut it", n)
+	}
+	t.Logf("first sweep: %d of %d paired, %d results, error %v", len(paired), n, len(results), err)
+
+	c.ResetCalls()
+	results, err = e.Sweep(context.Background(), []string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != n {
+		t.Fatalf("second sweep: %d results, want %d", len(results), n)
+	}
+	for _, r := range results {
+		want := pairing.Paired
+		if paired[r.DiskID] {
+			want = pairing.AlreadyPaired
+		}
+		if r.Outcome != want {
+			t.Errorf("second sweep: %s %s/%s, want %s", r.DiskID, r.Outcome, r.Reason, want)
+		}
+	}
+	left := n - len(paired)
+	if got := changingCalls(c); got > 3*left {
+		t.Errorf("second sweep: %d changing calls for the %d disks left, want at most %d (%s)",
+			got, left, 3*left, fakecloud.SortedCalls(c.Calls()))
+	}
+	if got := c.Count(fakecloud.CreatePair); got > left {
+		t.Errorf("second sweep: %d CreatePair calls for %d disks left", got, left)
+	}
+	bySource := map[string]int{}
+	for _, p := range c.Pairs() {
+		bySource[p.SourceDiskID]++
+	}
+	for i := range n {
+		if id := fmt.Sprintf("d-p%03d", i); bySource[id] != 1 {
+			t.Errorf("%s is the primary of %d pairs, want 1", id, bySource[id])
+		}
+	}
+	t.Logf("second sweep: %d calls (%s)", c.Total(), fakecloud.SortedCalls(c.Calls()))
 }

@@ -31,6 +31,10 @@ const (
 	StartPair     = "StartPair"
 )
 
+// DefaultPageSize is the DisksByTag page size unless Cloud.PageSize says otherwise: 100, what
+// the SDK adapter asks DescribeDisks for (MaxResults), not the API's default of 10.
+const DefaultPageSize = 100
+
 // Changing lists the methods that change cloud state.
 var Changing = []string{CreateDisk, TagDisks, CreatePair, StartPair}
 
@@ -53,7 +57,7 @@ type answer struct {
 
 // Cloud is the fake. The zero value is not usable; call New.
 type Cloud struct {
-	// PageSize is the DisksByTag page size (default 10, the API's default).
+	// PageSize is the DisksByTag page size; 0 means DefaultPageSize.
 	PageSize int
 	// NewPairCreatingFor keeps a new pair `creating` (refusing StartPair with
 	// OperationDenied.InvalidStatus) for that many StartPair calls before it becomes `created`.
@@ -353,7 +357,7 @@ func (c *Cloud) DisksByTag(ctx context.Context, region, key, value string, fn fu
 	}
 	size := c.PageSize
 	if size <= 0 {
-		size = 10
+		size = DefaultPageSize
 	}
 	c.mu.Unlock()
 	for first := true; first || len(ids) > 0; first = false {
