@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	sdkcredentials "github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
@@ -29,10 +28,23 @@ type operation struct {
 
 func (op operation) action() string { return op.family + ":" + op.name }
 
-var regionPattern = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+// isRegionID reports whether s could be a region ID: 1-64 of a-z, 0-9 and '-'. (Not a regexp:
+// compiling `^[a-z0-9-]{1,64}$` at start-up took a quarter of a millisecond, a tenth of the
+// function's cold start; see internal/bench.)
+func isRegionID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func checkRegion(op operation, region string) *Error {
-	if !regionPattern.MatchString(region) {
+	if !isRegionID(region) {
 		return inputError(op.action(), "region %q is not a region ID such as cn-hangzhou", region)
 	}
 	return nil
