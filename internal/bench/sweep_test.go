@@ -65,3 +65,59 @@ func TestSweepUnderFaultsPairsEachDiskOnce(t *testing.T) {
 		t.Error("no call was throttled: the faults did not apply")
 	}
 }
+
+// A sweep cut by its deadline, through the real adapters: every disk it listed and did not
+// finish is reported retryable; the next sweep pairs the rest, paying changing calls only for
+// them, and every disk ends paired exactly once. Not timed: how many disks the first sweep
+// gets done does not matter, only that it was cut.
+func TestSweepResumesAfterDeadline(t *testing.T) {
+	const n = 200
+	st := sweepWorld(n)
+	st.Faults = emulator.Faults{LatencyMs: 3, Seed: 3} // >= 9 ms a disk, 4 at a time: >= 450 ms in all
+	srv := emutest.Start(t, st)
+	pool := newPool(t, srv, 0, cloud.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
+	e := pairing.New(pool.Client(emulatorCreds()), engineOptions(4))
+
+	results, err := e.Sweep(withTimeout(t, 200*time.Millisecond), []string{src})
+	if err != nil && !cloud.IsRetryable(err) {
+		t.Fatalf("first sweep: %v, want nil or a retryable listing error", err)
+	}
+	paired := map[string]bool{}
+	for _, r := range results {
+		switch {
+		case r.Outcome == pairing.Paired:
+			paired[r.DiskID] = true
+		case r.Outcome == pairing.Failed && r.Retryable:
+		default:
+			t.Errorf("first sweep: %s %s/%s: %s", r.DiskID, r.Outcome, r.Reason, r.Message)
+		}
+	}
+	if len(paired) == n {
+		t.Fatal("the first sweep paired every disk: the deadline did not cut it")
+	}
+	firstErr := err
+	before := srv.Calls().Calls
+	results, err = e.Sweep(withTimeout(t, time.Minute), []string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Outcome != pairing.Paired && r.Outcome != pairing.AlreadyPaired {
+			t.Errorf("second sweep: %s %s/%s: %s", r.DiskID, r.Outcome, r.Reason, r.Message)
+		}
+	}
+	after := srv.Calls().Calls
+	changing := 0
+	for _, a := range []string{"ebs/CreateDiskReplicaPair", "ebs/StartDiskReplicaPair", "ecs/TagResources"} {
+		changing += after[a] - before[a]
+	}
+	left := n - len(paired)
+	if changing > 3*left {
+		t.Errorf("second sweep: %d changing calls for the %d disks left, want at most %d", changing, left, 3*left)
+	}
+	if problems := pairCheck(srv.Snapshot(), n); len(problems) > 0 {
+		t.Fatalf("%d problems, first: %s", len(problems), problems[0])
+	}
+	t.Logf("first sweep paired %d of %d (listing error: %v); the second paired the %d left with %d changing calls",
+		len(paired), n, firstErr, left, changing)
+}
