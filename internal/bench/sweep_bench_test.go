@@ -1,7 +1,9 @@
 package bench_test
 
 import (
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -36,7 +38,8 @@ const (
 // against the in-process emulator with 50 ms latency and 40 calls/s per action and region.
 //
 // Knobs: -args -disks=N or ABSR_BENCH_DISKS (default 1000), ABSR_BENCH_MAXQPS,
-// ABSR_BENCH_CONCURRENCY.
+// ABSR_BENCH_CONCURRENCY; ABSR_BENCH_HEAPPROFILE=FILE writes a heap profile as the sweep
+// returns, with its results and the emulator's world still live.
 func BenchmarkSweep(b *testing.B) {
 	n := envInt(b, *disksFlag, "ABSR_BENCH_DISKS", 1000)
 	maxQPS := envFloat(b, "ABSR_BENCH_MAXQPS", defaultBenchMaxQPS)
@@ -65,6 +68,7 @@ func BenchmarkSweep(b *testing.B) {
 
 		b.StopTimer()
 		h, a := mem.Stop()
+		writeHeapProfile(b, results)
 		peakHeap, peakAll = max(peakHeap, h), max(peakAll, a)
 		if err != nil {
 			b.Fatal(err)
@@ -104,4 +108,23 @@ func BenchmarkSweep(b *testing.B) {
 	b.ReportMetric(peakHeap, "peak-heap-MiB")
 	b.ReportMetric(peakAll, "peak-mem-MiB")
 	b.ReportMetric(baseHeap/float64(runs), "emu-heap-MiB")
+}
+
+// writeHeapProfile writes $ABSR_BENCH_HEAPPROFILE, if set, after a GC; keep is kept alive
+// until then.
+func writeHeapProfile(b *testing.B, keep any) {
+	path := os.Getenv("ABSR_BENCH_HEAPPROFILE")
+	if path == "" {
+		return
+	}
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	runtime.KeepAlive(keep)
 }
