@@ -43,6 +43,9 @@ func buildBinaries(b *testing.B) (real, bare string) {
 	if buildErr != nil {
 		b.Fatal(buildErr)
 	}
+	if bin := os.Getenv("ABSR_BENCH_REAL_BINARY"); bin != "" {
+		return bin, bareBin // to compare a variant, built the same way
+	}
 	return realBin, bareBin
 }
 
@@ -106,6 +109,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // BenchmarkColdStart: exec to the first GET /next under the FC runtime stand-in, the function
 // against a bare net/http runtime loop, alternating so that both see the same machine load.
 // One op is one start of each. Reports the medians and their ratio (target <= 1.2).
+// ABSR_BENCH_REAL_BINARY=PATH measures that binary instead of this tree's.
 func BenchmarkColdStart(b *testing.B) {
 	real, bare := buildBinaries(b)
 	var realTimes, bareTimes []time.Duration
