@@ -64,6 +64,31 @@ func TestSweepUnderFaultsPairsEachDiskOnce(t *testing.T) {
 	if c.Errors["Throttling.User"] == 0 {
 		t.Error("no call was throttled: the faults did not apply")
 	}
+
+	// Level-triggered: once everything is paired, a sweep only lists.
+	srv.SetFaults(emulator.Faults{})
+	before := srv.Calls().Calls
+	results, err := e.Sweep(withTimeout(t, time.Minute), []string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Outcome != pairing.AlreadyPaired {
+			t.Errorf("steady-state sweep: %s %s/%s: %s", r.DiskID, r.Outcome, r.Reason, r.Message)
+		}
+	}
+	calls := map[string]int{}
+	for action, v := range srv.Calls().Calls {
+		if d := v - before[action]; d > 0 {
+			calls[action] = d
+		}
+	}
+	for action := range calls {
+		if action != "ecs/DescribeDisks" && action != "ebs/DescribeDiskReplicaPairs" {
+			t.Errorf("steady-state sweep called %s", action)
+		}
+	}
+	t.Logf("steady-state sweep of %d paired disks: %v", n, calls)
 }
 
 // A sweep cut by its deadline, through the real adapters: every disk it listed and did not
