@@ -32,6 +32,10 @@ type Handler struct {
 	creds  cloud.CredentialSource // when the invocation brings none (local runs)
 	log    *slog.Logger
 	region string // the function's own region, for payloads that name none
+
+	// wrapAPI, when set (tests only), wraps each invocation's cloud API: the seam for injecting
+	// failures, such as panics, above the SDK adapters.
+	wrapAPI func(cloud.API) cloud.API
 }
 
 // New builds a Handler. creds serves invocations that carry no credentials of their own;
@@ -69,7 +73,11 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*
 		creds = *inv.Credentials
 	}
 	ctx, trace := cloud.WithTrace(ctx)
-	engine := pairing.New(h.pool.Client(creds), h.cfg.Pairing)
+	api := h.pool.Client(creds)
+	if h.wrapAPI != nil {
+		api = h.wrapAPI(api)
+	}
+	engine := pairing.New(api, h.cfg.Pairing)
 	region := firstNonEmpty(inv.Region, h.region)
 
 	var runErr error

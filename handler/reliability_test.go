@@ -1,0 +1,320 @@
+package handler
+
+// Reliability through Handle, with the real SDK adapters against the emulator: faults with
+// re-delivery as Function Compute's async retry does it, concurrent duplicate deliveries, healing
+// after a crash, deadlines, the client-side rate limiter and malformed input.
+//
+// Identifiers here start with rel so that they cannot collide with other test files of the package.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/config"
+	"github.com/absr-autopair/absr-autopair/internal/emulator"
+	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
+	"github.com/absr-autopair/absr-autopair/internal/pairing"
+)
+
+const (
+	relSrc     = "cn-hangzhou"
+	relSrcZone = "cn-hangzhou-h"
+	relDst     = "cn-shanghai"
+	relDstZone = "cn-shanghai-b"
+	// relMaxDeliveries is the most Function Compute delivers one async event: the first delivery
+	// and at most 8 retries (maxAsyncRetryAttempts is 0-8, default 3).
+	relMaxDeliveries = 9
+)
+
+// relCreds are the credentials an emutest world accepts.
+var relCreds = cloud.Credentials{AccessKeyID: emutest.AccessKeyID, AccessKeySecret: emutest.AccessKeySecret,
+	SecurityToken: emutest.SecurityToken}
+
+// relWorld has n opted-in primaries whose secondaries come, in turn, from the dr:secondary-disk
+// tag, from a dr:primary-disk back-reference, and from auto-create.
+func relWorld(n int) (*emulator.State, []string) {
+	var disks []emulator.Disk
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("d-bp1rel%03d", i)
+		secID := fmt.Sprintf("d-uf6rel%03d", i)
+		p := emutest.Disk(id, relSrcZone, emutest.OptIn(), emutest.Attached(fmt.Sprintf("i-bp1rel%03d", i/4)))
+		switch i % 3 {
+		case 0:
+			emutest.Tags(pairing.TagSecondaryDisk, secID)(&p)
+			disks = append(disks, p, emutest.Secondary(p, secID, relDstZone))
+		case 1:
+			disks = append(disks, p, emutest.Secondary(p, secID, relDstZone, emutest.BackRef(id)))
+		default:
+			disks = append(disks, p) // its secondary is auto-created
+		}
+		ids = append(ids, id)
+	}
+	return emutest.World(disks...), ids
+}
+
+// relConfig is the configuration an operator would set for the worlds here, read through
+// config.FromEnv; extra holds more variables as name, value, name, value...
+func relConfig(t testing.TB, srv *emulator.Server, extra ...string) config.Config {
+	t.Helper()
+	env := map[string]string{
+		config.EnvRoutes:              relSrc + "=" + relDst + "/" + relDstZone,
+		config.EnvAutoCreateSecondary: "true",
+		config.EnvSourceRegions:       relSrc,
+		config.EnvMaxQPS:              "1000",
+		config.EnvECSEndpoint:         srv.URL(),
+		config.EnvEBSEndpoint:         srv.URL(),
+		config.EnvMappingFile:         "",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatalf("configuration: %v", err)
+	}
+	// Short waits keep the tests fast; the logic is the same as with the defaults.
+	cfg.Pairing.PollInterval = 10 * time.Millisecond
+	cfg.Pairing.DiskWait = 2 * time.Second
+	return cfg
+}
+
+// relPoolOptions are the pool options Setup uses (the default number of attempts per call),
+// with backoff 100 times shorter.
+func relPoolOptions(cfg config.Config) cloud.Options {
+	o := cloud.DefaultOptions()
+	o.API, o.ECSEndpoint, o.EBSEndpoint, o.MaxQPS = cfg.API, cfg.ECSEndpoint, cfg.EBSEndpoint, cfg.MaxQPS
+	o.RequestTimeout = 3 * time.Second
+	o.Retry.BaseDelay, o.Retry.MaxDelay = o.Retry.BaseDelay/100, o.Retry.MaxDelay/100
+	return o
+}
+
+// relNewHandler builds a Handler (one function instance) with its own connection pool.
+func relNewHandler(t testing.TB, cfg config.Config, o cloud.Options, creds cloud.CredentialSource, log *slog.Logger) *Handler {
+	t.Helper()
+	pool, err := cloud.NewPool(o)
+	if err != nil {
+		t.Fatalf("pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	return New(cfg, pool, creds, log, relSrc)
+}
+
+// relLog collects log output from concurrent invocations.
+type relLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *relLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *relLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *relLog) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// relTagEvent is the ActionTrail record of a TagResources call setting dr=enabled on disks, as
+// EventBridge delivers it.
+func relTagEvent(id string, disks []string) []byte {
+	params := map[string]any{"RegionId": relSrc, "ResourceType": "disk", "Tag.1.Key": "dr", "Tag.1.Value": "enabled"}
+	for i, d := range disks {
+		params[fmt.Sprintf("ResourceId.%d", i+1)] = d
+	}
+	ev := map[string]any{
+		"id": id, "source": "acs.ecs", "specversion": "1.0", "type": "ecs:ActionTrail:ApiCall",
+		"subject": "acs:ecs:" + relSrc + ":1234567890123456:disk/" + disks[0], "time": "2026-11-27T18:12:40+08:00",
+		"data": map[string]any{
+			"eventId": id, "eventSource": "ecs.aliyuncs.com", "eventType": "ApiCall", "eventName": "TagResources",
+			"serviceName": "Ecs", "apiVersion": "2014-05-26", "acsRegion": relSrc, "eventRW": "Write",
+			"requestParameters":   params,
+			"referencedResources": map[string]any{"ACS::ECS::Disk": disks},
+			"resourceType":        "ACS::ECS::Disk",
+		},
+		"aliyunregionid": relSrc,
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// relTimer is the timer trigger's reconcile event for the source region.
+var relTimer = []byte(`{"triggerTime":"2026-11-27T11:30:00Z","triggerName":"reconcile","payload":"{\"regions\":[\"cn-hangzhou\"]}"}`)
+
+// relDeliver delivers payload as Function Compute does an async event: again while Handle
+// returns an error wrapping ErrRetryable, up to max deliveries. It returns the last report and
+// error and the number of deliveries made.
+func relDeliver(t testing.TB, h *Handler, payload []byte, max int) (*Report, error, int) {
+	t.Helper()
+	var rep *Report
+	var err error
+	n := 0
+	for n < max {
+		n++
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		rep, err = h.Handle(ctx, Invocation{RequestID: fmt.Sprintf("delivery-%d", n)}, payload)
+		cancel()
+		if !errors.Is(err, ErrRetryable) {
+			break
+		}
+	}
+	return rep, err, n
+}
+
+// relCheckDone fails unless every result is paired or already_paired.
+func relCheckDone(t testing.TB, rep *Report, ids []string) {
+	t.Helper()
+	if rep == nil {
+		t.Fatal("no report")
+	}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, r.DiskID)
+		if r.Outcome != pairing.Paired && r.Outcome != pairing.AlreadyPaired {
+			t.Errorf("%s: %s/%s retryable=%v: %s", r.DiskID, r.Outcome, r.Reason, r.Retryable, r.Message)
+		}
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(ids))
+	if !slices.Equal(got, want) {
+		t.Errorf("report covers %v, want each of %v once", got, want)
+	}
+}
+
+// relCheckPairedOnce checks the emulator's world: every primary is in exactly one started pair,
+// is marked with it, and has at most one secondary created for it; no disk is in two pairs.
+func relCheckPairedOnce(t testing.TB, srv *emulator.Server, primaries []string) {
+	t.Helper()
+	snap := srv.Snapshot()
+	inPairs := map[string][]string{}
+	for _, p := range snap.Pairs {
+		inPairs[p.SourceDiskID] = append(inPairs[p.SourceDiskID], p.ReplicaPairID)
+		inPairs[p.DestinationDiskID] = append(inPairs[p.DestinationDiskID], p.ReplicaPairID)
+	}
+	for disk, pairs := range inPairs {
+		if len(pairs) > 1 {
+			t.Errorf("disk %s is in %d pairs: %v", disk, len(pairs), pairs)
+		}
+	}
+	tags := map[string]map[string]string{}
+	backRefs := map[string]int{}
+	for _, d := range snap.Disks {
+		tags[d.DiskID] = d.Tags
+		if p := d.Tags[pairing.TagPrimaryDisk]; p != "" {
+			backRefs[p]++
+		}
+	}
+	status := map[string]string{}
+	for _, p := range snap.Pairs {
+		status[p.ReplicaPairID] = p.Status
+	}
+	for _, id := range primaries {
+		pairs := inPairs[id]
+		if len(pairs) != 1 {
+			t.Errorf("primary %s is in %d pairs, want 1", id, len(pairs))
+			continue
+		}
+		if s := status[pairs[0]]; s == "created" || s == "creating" || s == "inactive" {
+			t.Errorf("primary %s: pair %s is %s, not started", id, pairs[0], s)
+		}
+		if got := tags[id][pairing.TagReplicaPair]; got != pairs[0] {
+			t.Errorf("primary %s is marked %s=%q, want %s", id, pairing.TagReplicaPair, got, pairs[0])
+		}
+		if backRefs[id] > 1 {
+			t.Errorf("primary %s has %d disks tagged %s: a secondary was created twice", id, backRefs[id], pairing.TagPrimaryDisk)
+		}
+	}
+	if n := len(snap.Pairs); n != len(primaries) {
+		t.Errorf("%d pairs in the world, want %d", n, len(primaries))
+	}
+}
+
+func relChangingCalls(srv *emulator.Server) int {
+	n := 0
+	for action, c := range srv.Calls().Calls {
+		switch action {
+		case "ecs/CreateDisk", "ecs/TagResources", "ebs/CreateDiskReplicaPair", "ebs/StartDiskReplicaPair",
+			"ecs/CreateDiskReplicaPair", "ecs/StartDiskReplicaPair":
+			n += c
+		}
+	}
+	return n
+}
+
+func relSkipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the emulator")
+	}
+}
+
+// Lost responses, throttling, unavailability and connection resets: the event is delivered again
+// while the handler says ErrRetryable, and every disk ends in exactly one started, marked pair.
+func TestReliabilityFaultsConverge(t *testing.T) {
+	relSkipShort(t)
+	tests := []struct {
+		name   string
+		api    string
+		faults emulator.Faults
+	}{
+		{"lost responses 50%", "ebs", emulator.Faults{LostResponsePercent: 50, Seed: 11}},
+		{"lost responses 50% legacy API", "ecs", emulator.Faults{LostResponsePercent: 50, Seed: 14}},
+		{"throttling 40%", "ebs", emulator.Faults{ThrottlePercent: 40, Seed: 12}},
+		{"unavailable 30% and resets 20%", "ebs", emulator.Faults{UnavailablePercent: 30, ResetPercent: 20, Seed: 13}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, ids := relWorld(12)
+			st.Faults = tc.faults
+			srv := emutest.Start(t, st)
+			cfg := relConfig(t, srv, config.EnvAPI, tc.api)
+			h := relNewHandler(t, cfg, relPoolOptions(cfg), relCreds, nil)
+
+			rep, err, n := relDeliver(t, h, relTagEvent("ev-faults", ids), relMaxDeliveries)
+			if err != nil {
+				t.Fatalf("after %d deliveries: %v", n, err)
+			}
+			relCheckDone(t, rep, ids)
+			relCheckPairedOnce(t, srv, ids)
+			calls := srv.Calls()
+			if c := calls.Errors["IdempotentParameterMismatch"]; c != 0 {
+				t.Errorf("%d IdempotentParameterMismatch answers: a retry changed its parameters", c)
+			}
+
+			// The timer's sweep, faults still on, finds nothing left to do and changes nothing.
+			before := len(srv.Snapshot().Pairs)
+			swept, err, m := relDeliver(t, h, relTimer, relMaxDeliveries)
+			if err != nil {
+				t.Fatalf("sweep after %d deliveries: %v", m, err)
+			}
+			relCheckDone(t, swept, ids)
+			if after := len(srv.Snapshot().Pairs); after != before {
+				t.Errorf("the sweep changed the number of pairs from %d to %d", before, after)
+			}
+			relCheckPairedOnce(t, srv, ids)
+			t.Logf("converged after %d deliveries (sweep %d); calls %v; errors %v", n, m, calls.Calls, calls.Errors)
+		})
+	}
+}
