@@ -318,3 +318,63 @@ func TestReliabilityFaultsConverge(t *testing.T) {
 		})
 	}
 }
+
+// Twenty deliveries of the same event at once, spread over two function instances: one pair per
+// disk, one secondary per auto-created disk, and no delivery reports a failure it cannot heal.
+func TestReliabilityConcurrentDuplicates(t *testing.T) {
+	relSkipShort(t)
+	for _, api := range []string{cloud.APIEBS, cloud.APIECS} {
+		t.Run(api, func(t *testing.T) {
+			st, ids := relWorld(12)
+			st.Faults.LatencyMs = 2 // spreads each call, so that the deliveries interleave
+			srv := emutest.Start(t, st)
+			cfg := relConfig(t, srv, config.EnvAPI, api)
+			instances := []*Handler{
+				relNewHandler(t, cfg, relPoolOptions(cfg), relCreds, nil),
+				relNewHandler(t, cfg, relPoolOptions(cfg), relCreds, nil),
+			}
+			payload := relTagEvent("ev-duplicate", ids)
+
+			const deliveries = 20
+			reports := make([]*Report, deliveries)
+			errs := make([]error, deliveries)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range deliveries {
+				wg.Go(func() {
+					<-start
+					ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+					defer cancel()
+					reports[i], errs[i] = instances[i%2].Handle(ctx, Invocation{RequestID: fmt.Sprintf("dup-%d", i)}, payload)
+				})
+			}
+			close(start)
+			wg.Wait()
+
+			outcomes := map[string]int{}
+			for i, rep := range reports {
+				if errs[i] != nil && !errors.Is(errs[i], ErrRetryable) {
+					t.Errorf("delivery %d: %v", i, errs[i])
+					continue
+				}
+				for _, r := range rep.Results {
+					outcomes[string(r.Outcome)+"/"+r.Reason]++
+					if r.Outcome == pairing.Failed && !r.Retryable {
+						t.Errorf("delivery %d, %s: failed for good: %s: %s", i, r.DiskID, r.Reason, r.Message)
+					}
+				}
+				if errs[i] != nil {
+					// FC delivers it again; that delivery must finish the job.
+					rep, err, n := relDeliver(t, instances[i%2], payload, relMaxDeliveries-1)
+					if err != nil {
+						t.Errorf("delivery %d, %d retries: %v", i, n, err)
+						continue
+					}
+					relCheckDone(t, rep, ids)
+				}
+			}
+			relCheckPairedOnce(t, srv, ids)
+			t.Logf("outcomes over %d deliveries: %v; calls %v; errors %v", deliveries, outcomes, srv.Calls().Calls, srv.Calls().Errors)
+		})
+	}
+}
