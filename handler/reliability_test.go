@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -375,6 +377,217 @@ func TestReliabilityConcurrentDuplicates(t *testing.T) {
 			}
 			relCheckPairedOnce(t, srv, ids)
 			t.Logf("outcomes over %d deliveries: %v; calls %v; errors %v", deliveries, outcomes, srv.Calls().Calls, srv.Calls().Errors)
+		})
+	}
+}
+
+// relCrashWorld is what a process that died mid-way leaves behind: d-bp1crash0 in a pair never
+// started, d-bp1crash1 in a started pair but unmarked, and d-bp1crash2 with the secondary an
+// earlier attempt auto-created but no pair.
+func relCrashWorld(api string) (*emulator.State, []string) {
+	p0 := emutest.Disk("d-bp1crash0", relSrcZone, emutest.OptIn(), emutest.Attached("i-bp1crash"))
+	p1 := emutest.Disk("d-bp1crash1", relSrcZone, emutest.OptIn(), emutest.Attached("i-bp1crash"))
+	p2 := emutest.Disk("d-bp1crash2", relSrcZone, emutest.OptIn())
+	s0 := emutest.Secondary(p0, "d-uf6crash0", relDstZone, emutest.BackRef(p0.DiskID))
+	s1 := emutest.Secondary(p1, "d-uf6crash1", relDstZone, emutest.BackRef(p1.DiskID))
+	s2 := emutest.Secondary(p2, "d-uf6crash2", relDstZone, emutest.BackRef(p2.DiskID),
+		emutest.Named("absr-secondary-d-bp1crash2"))
+	st := emutest.World(p0, p1, p2, s0, s1, s2)
+	if api == cloud.APIECS {
+		st.Pairs = append(st.Pairs, emutest.LegacyPair("rp-crash0", p0, s0, "inactive"),
+			emutest.LegacyPair("rp-crash1", p1, s1, "active"))
+	} else {
+		st.Pairs = append(st.Pairs, emutest.Pair("pair-cn-crash0", p0, s0, "created"),
+			emutest.Pair("pair-cn-crash1", p1, s1, "normal"))
+	}
+	return st, []string{p0.DiskID, p1.DiskID, p2.DiskID}
+}
+
+// A pair left created, a primary left unmarked and a secondary left unpaired are completed by
+// the next event, and by the next sweep, with no second pair or disk.
+func TestReliabilityCrashHealing(t *testing.T) {
+	relSkipShort(t)
+	for _, api := range []string{cloud.APIEBS, cloud.APIECS} {
+		for _, via := range []string{"event", "sweep"} {
+			t.Run(api+" "+via, func(t *testing.T) {
+				st, ids := relCrashWorld(api)
+				srv := emutest.Start(t, st)
+				cfg := relConfig(t, srv, config.EnvAPI, api)
+				h := relNewHandler(t, cfg, relPoolOptions(cfg), relCreds, nil)
+				payload := relTagEvent("ev-after-crash", ids)
+				if via == "sweep" {
+					payload = relTimer
+				}
+				rep, err, n := relDeliver(t, h, payload, 1)
+				if err != nil {
+					t.Fatalf("delivery %d: %v", n, err)
+				}
+				relCheckDone(t, rep, ids)
+				for _, r := range rep.Results {
+					if r.DiskID != "d-bp1crash2" && !strings.Contains(r.Message, "completed an earlier attempt") {
+						t.Errorf("%s: %s: %s, want the earlier attempt completed", r.DiskID, r.Outcome, r.Message)
+					}
+				}
+				relCheckPairedOnce(t, srv, ids)
+				calls := srv.Calls().Calls
+				if c := calls["ecs/CreateDisk"]; c != 0 {
+					t.Errorf("%d CreateDisk calls: the secondary left by the crash should have been used", c)
+				}
+				if c := calls[api+"/CreateDiskReplicaPair"]; c != 1 {
+					t.Errorf("%d CreateDiskReplicaPair calls, want 1 (for d-bp1crash2 only)", c)
+				}
+			})
+		}
+	}
+}
+
+// A slow cloud and a short deadline: Handle stops starting work before the deadline, returns in
+// time with the unfinished disks failed retryably, and leaves no goroutine behind. A later
+// delivery finishes the job.
+func TestReliabilityDeadline(t *testing.T) {
+	relSkipShort(t)
+	st, ids := relWorld(12)
+	st.Faults.LatencyMs = 60
+	srv := emutest.Start(t, st)
+	cfg := relConfig(t, srv)
+	pool, err := cloud.NewPool(relPoolOptions(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	h := New(cfg, pool, relCreds, slog.New(slog.NewJSONHandler(io.Discard, nil)), relSrc)
+	payload := relTagEvent("ev-deadline", ids)
+	baseline := runtime.NumGoroutine()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	rep, err := h.Handle(ctx, Invocation{RequestID: "deadline"}, payload)
+	returned := time.Now()
+	if !returned.Before(deadline) {
+		t.Errorf("Handle returned %s after the deadline", returned.Sub(deadline))
+	}
+	if !errors.Is(err, ErrRetryable) {
+		t.Fatalf("error %v, want ErrRetryable", err)
+	}
+	if stacks := relOwnGoroutines(); stacks != "" {
+		t.Errorf("goroutines of the invocation outlive it:\n%s", stacks)
+	}
+	late := 0
+	for _, r := range rep.Results {
+		if r.Outcome == pairing.Failed {
+			if !r.Retryable {
+				t.Errorf("%s failed for good: %s: %s", r.DiskID, r.Reason, r.Message)
+			}
+			if r.Reason == pairing.ReasonDeadlineExceeded {
+				late++
+			}
+		}
+	}
+	if late == 0 || len(rep.Results) != len(ids) {
+		t.Errorf("%d results, %d of them deadline_exceeded; want %d results and some out of time", len(rep.Results), late, len(ids))
+	}
+	// Nothing new reaches the cloud once Handle has returned.
+	calls := relTotalCalls(srv)
+	time.Sleep(3 * time.Duration(st.Faults.LatencyMs) * time.Millisecond)
+	if after := relTotalCalls(srv); after != calls {
+		t.Errorf("%d calls reached the emulator after Handle returned", after-calls)
+	}
+	// Idle keep-alive connections are the pool's, by design; without them the count is back.
+	pool.Close()
+	for wait := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > baseline && time.Now().Before(wait); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > baseline {
+		t.Errorf("%d goroutines, %d before the invocation", n, baseline)
+	}
+	for _, r := range rep.Results {
+		if r.Outcome == pairing.Failed {
+			t.Logf("%s: %s: %s", r.DiskID, r.Reason, r.Message)
+		}
+	}
+	t.Logf("returned %s before the deadline; %d of %d disks out of time; summary %+v",
+		deadline.Sub(returned).Round(time.Millisecond), late, len(ids), rep.Summary)
+
+	srv.SetFaults(emulator.Faults{})
+	rep, err, n := relDeliver(t, h, payload, relMaxDeliveries)
+	if err != nil {
+		t.Fatalf("after %d more deliveries: %v", n, err)
+	}
+	relCheckDone(t, rep, ids)
+	relCheckPairedOnce(t, srv, ids)
+}
+
+// relOwnGoroutines returns the stacks of goroutines running code of the function's packages or of
+// the SDK, other than the test's own.
+func relOwnGoroutines() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "TestReliabilityDeadline") {
+			continue
+		}
+		if strings.Contains(g, "absr-autopair/internal/pairing.") || strings.Contains(g, "absr-autopair/internal/cloud.") ||
+			strings.Contains(g, "alibaba-cloud-sdk-go") {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
+func relTotalCalls(srv *emulator.Server) int {
+	n := 0
+	for _, c := range srv.Calls().Calls {
+		n += c
+	}
+	return n
+}
+
+// relBackRefWorld has n opted-in primaries, each with a back-referenced secondary: every disk
+// takes the same steps, so the calls of one action come together.
+func relBackRefWorld(n int) (*emulator.State, []string) {
+	var disks []emulator.Disk
+	var ids []string
+	for i := range n {
+		p := emutest.Disk(fmt.Sprintf("d-bp1qps%03d", i), relSrcZone, emutest.OptIn())
+		disks = append(disks, p, emutest.Secondary(p, fmt.Sprintf("d-uf6qps%03d", i), relDstZone, emutest.BackRef(p.DiskID)))
+		ids = append(ids, p.DiskID)
+	}
+	return emutest.World(disks...), ids
+}
+
+// ABSR_MAX_QPS spaces the calls of each action and region: a cloud whose flow control allows a
+// little more never throttles, where an unlimited client is throttled.
+func TestReliabilityRateLimit(t *testing.T) {
+	relSkipShort(t)
+	const clientQPS, cloudQPS = 5, 6
+	for _, limited := range []bool{true, false} {
+		t.Run(fmt.Sprintf("limited=%v", limited), func(t *testing.T) {
+			st, ids := relBackRefWorld(10)
+			st.Faults.QPSPerAction = cloudQPS
+			srv := emutest.Start(t, st)
+			cfg := relConfig(t, srv, config.EnvMaxQPS, fmt.Sprint(clientQPS))
+			o := relPoolOptions(cfg)
+			if !limited {
+				o.MaxQPS = 0
+			}
+			h := relNewHandler(t, cfg, o, relCreds, nil)
+			rep, err, n := relDeliver(t, h, relTagEvent("ev-qps", ids), relMaxDeliveries)
+			throttled := srv.Calls().Errors["Throttling.User"]
+			t.Logf("%d deliveries; %d throttled; calls %v", n, throttled, srv.Calls().Calls)
+			if limited {
+				if err != nil || n != 1 {
+					t.Fatalf("%d deliveries: %v", n, err)
+				}
+				relCheckDone(t, rep, ids)
+				relCheckPairedOnce(t, srv, ids)
+				if throttled != 0 {
+					t.Errorf("%d calls throttled at %d calls/s per action and region, under the cloud's %d", throttled, clientQPS, cloudQPS)
+				}
+			} else if throttled == 0 {
+				t.Errorf("an unlimited client was never throttled: the test shows nothing")
+			}
 		})
 	}
 }
