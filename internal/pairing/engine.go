@@ -177,6 +177,7 @@ type item struct {
 	readIDs   []string    // request IDs of the reads that found it
 	start     time.Time   // when the invocation first knew of it; Duration counts from here
 	done      bool        // res is final before processing
+	processed bool        // a worker wrote res (read only after the pool is closed)
 	res       Result
 }
 
@@ -353,6 +354,12 @@ func (r *run) work(ctx context.Context, it *item) {
 	if ctx.Err() != nil {
 		return
 	}
+	it.processed = true
+	defer func() {
+		if v := recover(); v != nil {
+			it.res = it.panicked(v)
+		}
+	}()
 	tctx, requestIDs := traceCalls(ctx)
 	res := r.process(tctx, it)
 	res.RequestIDs = append(slices.Clip(it.readIDs), requestIDs()...)
@@ -360,8 +367,35 @@ func (r *run) work(ctx context.Context, it *item) {
 	it.res = res
 }
 
+// panicked is the result of a disk whose handling panicked. A panic on a goroutine cannot be
+// recovered anywhere else, and would end the process with every invocation it serves; here it
+// fails one disk (retryably: a later delivery re-reads everything). The value may quote a request
+// URL, so it is sanitized.
+func (it *item) panicked(v any) Result {
+	res := it.result(Failed, ReasonInternalError, "internal error (panic): "+cloud.Sanitize(fmt.Sprint(v)))
+	res.Retryable = true
+	res.Duration = time.Since(it.start)
+	return res
+}
+
+// failUnprocessed fails, after a panic in the goroutine that read and dispatched them, the items
+// no worker got to. Call it once the region's pool is closed.
+func failUnprocessed(items []*item, v any) {
+	for _, it := range items {
+		if !it.done && !it.processed {
+			it.res, it.done = it.panicked(v), true
+		}
+	}
+}
+
 // pairRegion handles an event's disks and instances in one region.
-func (r *run) pairRegion(ctx context.Context, region string, items []*item, instances []instanceTarget) []*item {
+func (r *run) pairRegion(ctx context.Context, region string, items []*item, instances []instanceTarget) (out []*item) {
+	out = items
+	defer func() {
+		if v := recover(); v != nil {
+			failUnprocessed(out, v)
+		}
+	}()
 	byID := map[string]*item{}
 	for _, it := range items {
 		byID[it.diskID] = it
@@ -391,22 +425,29 @@ func (r *run) pairRegion(ctx context.Context, region string, items []*item, inst
 		}
 	}
 
+	out = items
 	p := r.newPool(ctx)
+	defer p.close() // before the recover above: workers finish, and none outlives the call
 	rd := &reader{r: r, region: region, pool: p}
 	rd.offer(ctx, items)
 	rd.drain(ctx)
-	p.close()
 	return items
 }
 
 // sweepRegion lists the opted-in disks of one region, page by page, and pairs them.
 // Sharding or a cursor would plug in here, by filtering or resuming the listing.
-func (r *run) sweepRegion(ctx context.Context, region string) ([]*item, error) {
+func (r *run) sweepRegion(ctx context.Context, region string) (items []*item, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			failUnprocessed(items, v)
+			err = fmt.Errorf("sweep %s: internal error (panic): %s", region, cloud.Sanitize(fmt.Sprint(v)))
+		}
+	}()
 	p := r.newPool(ctx)
+	defer p.close() // before the recover above: workers finish, and none outlives the call
 	rd := &reader{r: r, region: region, pool: p}
-	var items []*item
 	seen := map[string]bool{}
-	err := r.api.DisksByTag(ctx, region, r.opts.OptInKey, r.opts.OptInValue, func(page []cloud.Disk) error {
+	err = r.api.DisksByTag(ctx, region, r.opts.OptInKey, r.opts.OptInValue, func(page []cloud.Disk) error {
 		var fresh []*item
 		for _, d := range page {
 			if d.ID == "" || seen[d.ID] {
@@ -422,7 +463,6 @@ func (r *run) sweepRegion(ctx context.Context, region string) ([]*item, error) {
 		return ctx.Err()
 	})
 	rd.drain(ctx)
-	p.close()
 	if err != nil {
 		err = fmt.Errorf("sweep %s: listing disks tagged %s=%s: %w", region, r.opts.OptInKey, r.opts.OptInValue, err)
 	}
@@ -432,9 +472,15 @@ func (r *run) sweepRegion(ctx context.Context, region string) ([]*item, error) {
 // expandInstance lists an instance's disks as items; a new instance's disks may take a
 // moment to show, so an empty list is retried, bounded. When no disks come, the instance
 // gets a result of its own (an item without a disk ID).
-func (r *run) expandInstance(ctx context.Context, in instanceTarget) []*item {
+func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*item) {
 	self := newItem("", in.region, in.created, [2]int{in.order, -1})
 	self.instance = in.id
+	defer func() {
+		if v := recover(); v != nil {
+			self.res, self.done = self.panicked(v), true
+			out = []*item{self}
+		}
+	}()
 	if in.region == "" {
 		self.finish(self.result(Failed, ReasonInvalidTarget, "no region given for instance "+in.id))
 		return []*item{self}

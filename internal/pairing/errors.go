@@ -32,6 +32,7 @@ const (
 	ReasonNoRouteZone          = "no_route_zone"
 	ReasonInvalidTarget        = "invalid_target"
 	ReasonInvalidOptions       = "invalid_options"
+	ReasonInternalError        = "internal_error" // a bug: the disk's handling panicked
 
 	// Failed: from the cloud's answer.
 	ReasonThrottled           = "throttled"
@@ -49,6 +50,10 @@ const (
 	ReasonAPIError            = "api_error"
 )
 
+// errIncomplete is what a listing shared by an invocation's disks says when the call that made it
+// panicked.
+var errIncomplete = errors.New("internal error: a shared listing did not complete (it panicked)")
+
 // classify turns a cloud error into a reason and whether a later delivery may succeed.
 // ctx is the work context: when it is done, whatever the error says, the disk ran out of time.
 func classify(ctx context.Context, err error) (reason string, retryable bool) {
@@ -57,6 +62,8 @@ func classify(ctx context.Context, err error) (reason string, retryable bool) {
 		return ReasonDeadlineExceeded, true
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return ReasonCanceled, true
+	case errors.Is(err, errIncomplete):
+		return ReasonInternalError, true
 	}
 	return reasonForCode(errorCode(err)), isRetryable(err)
 }
