@@ -52,10 +52,21 @@ type Invocation struct {
 }
 
 // Handle runs one invocation. The report is always returned when the payload was decoded; the
-// error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed).
+// error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed). No log
+// line, report or error carries the invocation's credentials.
 func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*Report, error) {
+	secrets := h.secretsOf(inv)
+	log := slog.New(redactingHandler{inner: h.log.Handler(), secrets: secrets})
+	report, err := h.handle(ctx, inv, payload, log)
+	if report != nil {
+		report.redact(secrets)
+	}
+	return report, redactError(err, secrets)
+}
+
+func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, log *slog.Logger) (*Report, error) {
 	start := time.Now()
-	log := h.log.With("fcRequestId", inv.RequestID)
+	log = log.With("fcRequestId", inv.RequestID)
 	req, err := intake.Decode(payload)
 	if err != nil {
 		log.Error("payload not accepted", "error", err.Error())
