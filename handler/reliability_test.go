@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,6 +27,7 @@ import (
 	"github.com/absr-autopair/absr-autopair/internal/config"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
+	"github.com/absr-autopair/absr-autopair/internal/intake"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
 )
 
@@ -590,4 +593,127 @@ func TestReliabilityRateLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Malformed input at the function's door. Each payload is refused with an error naming what was
+// wrong (wrapping ErrPayload), one log line, and no API call. The tables of malformed ABSR_*
+// variables and mapping files are internal/config's TestMalformedEnvironment and
+// TestParseMappingMalformed; intake's TestDecodeErrors has the decoder's own.
+func TestReliabilityMalformedInput(t *testing.T) {
+	relSkipShort(t)
+	shapes := "expected one of: a CloudEvent object"
+	rejected := []struct {
+		file string
+		want []string
+	}{
+		{"empty.json", []string{"payload is empty", shapes}},
+		{"bom-and-whitespace.json", []string{"payload is empty"}},
+		{"null.json", []string{"a JSON null is not an accepted payload", shapes}},
+		{"boolean.json", []string{"a JSON boolean is not an accepted payload"}},
+		{"number.json", []string{"a JSON number is not an accepted payload"}},
+		{"string.json", []string{"a JSON string is not an accepted payload"}},
+		{"truncated.json", []string{"payload is not valid JSON (unexpected end of JSON input)", shapes}},
+		{"two-objects.json", []string{"payload is not valid JSON (invalid character '{' after top-level value)"}},
+		{"form-encoded.txt", []string{"payload is not JSON", "direct request"}},
+		{"xml.txt", []string{"payload is not JSON"}},
+		{"empty-array.json", []string{"the array holds no events"}},
+		{"array-of-numbers.json", []string{"array element 0: a JSON number", "every element must be a CloudEvent"}},
+		{"array-of-plain-strings.json", []string{"array element 0: a string that does not hold a JSON object"}},
+		{"array-of-direct-requests.json", []string{"array element 0: an object that is not a CloudEvent"}},
+		{"array-nested.json", []string{"array element 0: a JSON array"}},
+		{"unknown-object.json", []string{"none of the fields that identify a payload", shapes}},
+		{"empty-object.json", []string{"none of the fields that identify a payload"}},
+		{"deep-nesting.json", []string{"JSON nests deeper than 64 levels"}},
+		{"direct-not-disk-ids.json", []string{`diskIds: not disk IDs (d-...): "vol-0abc", "d-"`}},
+		{"direct-no-disks.json", []string{"direct request names no disks"}},
+		{"direct-id-not-a-string.json", []string{"diskIds[1] is not a string"}},
+		{"direct-bad-region.json", []string{`regionId "Hangzhou" is not a region ID such as cn-hangzhou`}},
+		{"direct-misspelt-field.json", []string{`unknown or repeated field "region"`, `accepted: "diskIds", "instanceIds", "regionId"`}},
+		{"direct-disk-as-instance.json", []string{`instanceIds: not instance IDs (i-...): "d-bp1rel000"`}},
+		{"invalid-utf8.json", []string{"diskIds: not disk IDs (d-...)"}},
+		{"timer-payload-not-json.json", []string{`timer payload starts with "{" but is not a JSON object`}},
+		{"timer-bad-region.json", []string{`timer payload: not region IDs: "Mars"`}},
+		{"timer-empty-regions.json", []string{`"regions" is empty; leave it out to sweep the configured regions`}},
+		{"timer-misspelt-field.json", []string{`timer payload has unknown or repeated field "region"`}},
+		{"timer-nameless.json", []string{"triggerName and triggerTime are both empty"}},
+		{"oversized", []string{"over the 6291456-byte limit"}},
+	}
+	ignored := []struct {
+		file   string
+		reason []string
+	}{
+		{"failed-call.json", []string{"failed_call"}},
+		{"instance-tags.json", []string{"not_a_disk"}},
+		{"deletedisk.json", []string{"unsupported_event"}},
+		{"other-source.json", []string{"other_source"}},
+		{"data-not-object.json", []string{"malformed_event"}},
+		{"tagresources-invalid-id.json", []string{"invalid_id"}},
+		{"batch-duplicate.json", []string{"failed_call", "duplicate_event"}},
+	}
+
+	srv := emutest.Start(t, nil)
+	cfg := relConfig(t, srv)
+	logs := &relLog{}
+	h := relNewHandler(t, cfg, relPoolOptions(cfg), relCreds, logs.logger())
+	read := func(t *testing.T, dir, file string) []byte {
+		if file == "oversized" {
+			return append(append([]byte(`{"diskIds":["d-bp1rel000"],"pad":"`), bytes.Repeat([]byte("x"), 6<<20)...), `"}`...)
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", "reliability", dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range rejected {
+		t.Run("rejected/"+tc.file, func(t *testing.T) {
+			logged := len(logs.String())
+			rep, err := h.Handle(context.Background(), Invocation{RequestID: tc.file}, read(t, "rejected", tc.file))
+			if rep != nil || !errors.Is(err, ErrPayload) || !errors.Is(err, intake.ErrUndecodable) {
+				t.Fatalf("report %v, error %v; want no report and ErrPayload", rep, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			line := logs.String()[logged:]
+			if strings.Count(line, "\n") != 1 || !strings.Contains(line, `"msg":"payload not accepted"`) || !strings.Contains(line, `"level":"ERROR"`) {
+				t.Errorf("log, want one error line: %s", line)
+			}
+		})
+	}
+	for _, tc := range ignored {
+		t.Run("ignored/"+tc.file, func(t *testing.T) {
+			rep, err := h.Handle(context.Background(), Invocation{RequestID: tc.file}, read(t, "ignored", tc.file))
+			if err != nil || rep == nil {
+				t.Fatalf("report %v, error %v", rep, err)
+			}
+			var reasons []string
+			for _, ig := range rep.Ignored {
+				reasons = append(reasons, ig.Reason)
+			}
+			if !slices.Equal(reasons, tc.reason) || len(rep.Results) != 0 {
+				t.Errorf("ignored %v with %d results, want %v and none", reasons, len(rep.Results), tc.reason)
+			}
+		})
+	}
+
+	// What only the handler can tell: a payload or a configuration that names no region.
+	noRegion := New(cfg, h.pool, relCreds, logs.logger(), "")
+	noRegion.cfg.SourceRegions = nil
+	if _, err := noRegion.Handle(context.Background(), Invocation{}, []byte(`{"diskIds":["d-bp1rel000"]}`)); !errors.Is(err, ErrPayload) ||
+		!strings.Contains(err.Error(), "names no region (regionId) and the function's region is unknown (set FC_REGION)") {
+		t.Errorf("direct request without a region: %v", err)
+	}
+	sweep := []byte(`{"triggerTime":"2026-11-27T11:30:00Z","triggerName":"reconcile","payload":""}`)
+	if _, err := noRegion.Handle(context.Background(), Invocation{}, sweep); err == nil || errors.Is(err, ErrRetryable) ||
+		!strings.Contains(err.Error(), "no regions to scan") {
+		t.Errorf("sweep with no region configured: %v", err)
+	}
+
+	if calls := relTotalCalls(srv); calls != 0 {
+		t.Errorf("%d API calls for payloads that ask for nothing", calls)
+	}
+	t.Logf("%d rejected payloads, %d ignored events, 2 without a region", len(rejected), len(ignored))
 }
