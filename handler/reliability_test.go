@@ -14,6 +14,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -716,4 +719,83 @@ func TestReliabilityMalformedInput(t *testing.T) {
 		t.Errorf("%d API calls for payloads that ask for nothing", calls)
 	}
 	t.Logf("%d rejected payloads, %d ignored events, 2 without a region", len(rejected), len(ignored))
+}
+
+// ClientTokens: every retry of one change, and the same change in a later delivery, carry the
+// same token, and LastTokenProcessing ("that token is still being processed") is retried.
+func TestReliabilityClientTokens(t *testing.T) {
+	relSkipShort(t)
+	st, ids := relWorld(6)
+	srv := emutest.Start(t, st)
+	proxy := secStartProxy(t, srv)
+	cfg := relConfig(t, srv)
+	o := relPoolOptions(cfg)
+	o.ECSEndpoint, o.EBSEndpoint = proxy.url, proxy.url
+	h := relNewHandler(t, cfg, o, relCreds, nil)
+
+	var mu sync.Mutex
+	tokens := map[string][]string{} // action and what it changes -> the ClientToken of each request
+	inFlight := `{"RequestId":"0E1F-LTP","HostId":"ebs.aliyuncs.com","Code":"LastTokenProcessing","Message":"The request with the same ClientToken is being processed."}`
+	refuse := true
+	proxy.setHook(func(q url.Values) (int, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		var key string
+		switch q.Get("Action") {
+		case "CreateDiskReplicaPair":
+			key = "pair " + q.Get("DiskId")
+		case "StartDiskReplicaPair":
+			key = "start " + q.Get("ReplicaPairId")
+		case "CreateDisk":
+			key = "disk " + q.Get("DiskName")
+		default:
+			return 0, ""
+		}
+		tokens[key] = append(tokens[key], q.Get("ClientToken"))
+		// The first delivery never gets a pair created; every first CreateDisk is in flight.
+		if refuse && (q.Get("Action") == "CreateDiskReplicaPair" || q.Get("Action") == "CreateDisk" && len(tokens[key]) == 1) {
+			return http.StatusForbidden, inFlight
+		}
+		return 0, ""
+	})
+
+	rep, err := h.Handle(context.Background(), Invocation{RequestID: "first"}, relTagEvent("ev-tokens", ids))
+	if !errors.Is(err, ErrRetryable) {
+		t.Fatalf("first delivery: %v", err)
+	}
+	for _, r := range rep.Results {
+		if r.Outcome != pairing.Failed || !r.Retryable || !strings.Contains(r.Message, "LastTokenProcessing") {
+			t.Errorf("%s: %s/%s retryable=%v: %s", r.DiskID, r.Outcome, r.Reason, r.Retryable, r.Message)
+		}
+	}
+	mu.Lock()
+	first := map[string]int{}
+	for key, ts := range tokens {
+		first[key] = len(ts)
+		if strings.HasPrefix(key, "pair ") && len(ts) != o.Retry.MaxAttempts {
+			t.Errorf("%s: %d attempts, want %d (LastTokenProcessing is retried)", key, len(ts), o.Retry.MaxAttempts)
+		}
+	}
+	refuse = false
+	mu.Unlock()
+
+	rep, err, n := relDeliver(t, h, relTagEvent("ev-tokens", ids), relMaxDeliveries)
+	if err != nil {
+		t.Fatalf("%d more deliveries: %v", n, err)
+	}
+	relCheckDone(t, rep, ids)
+	relCheckPairedOnce(t, srv, ids)
+	mu.Lock()
+	defer mu.Unlock()
+	for key, ts := range tokens {
+		if ts[0] == "" || strings.Count(strings.Join(ts, " "), ts[0]) != len(ts) {
+			t.Errorf("%s: tokens %v, want one token throughout", key, ts)
+		}
+		if strings.HasPrefix(key, "pair ") && len(ts) <= first[key] {
+			t.Errorf("%s: no request in the later delivery", key)
+		}
+	}
+	if len(tokens) != len(ids)+len(ids)/3+len(ids) {
+		t.Errorf("changes seen: %v; want a pair and a start per disk and a disk per auto-created secondary", slices.Collect(maps.Keys(tokens)))
+	}
 }

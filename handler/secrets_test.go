@@ -61,6 +61,9 @@ type secProxy struct {
 	mu         sync.Mutex
 	signatures []string
 	echo       bool
+	// hook sees every request's parameters (query and form); a status other than 0 is answered
+	// with body instead of forwarding the request.
+	hook func(params url.Values) (status int, body string)
 }
 
 func secStartProxy(t *testing.T, srv *emulator.Server) *secProxy {
@@ -90,8 +93,20 @@ func secStartProxy(t *testing.T, srv *emulator.Server) *secProxy {
 		for _, s := range append(r.URL.Query()["Signature"], form["Signature"]...) {
 			p.signatures = append(p.signatures, s)
 		}
-		echo := p.echo
+		echo, hook := p.echo, p.hook
 		p.mu.Unlock()
+		if hook != nil {
+			params := r.URL.Query()
+			for k, v := range form {
+				params[k] = append(params[k], v...)
+			}
+			if status, body := hook(params); status != 0 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				io.WriteString(w, body)
+				return
+			}
+		}
 		if echo {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
@@ -117,6 +132,12 @@ func (p *secProxy) setEcho(on bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.echo = on
+}
+
+func (p *secProxy) setHook(hook func(url.Values) (int, string)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hook = hook
 }
 
 func (p *secProxy) recorded() []string {
