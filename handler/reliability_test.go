@@ -453,7 +453,7 @@ func TestReliabilityCrashHealing(t *testing.T) {
 func TestReliabilityDeadline(t *testing.T) {
 	relSkipShort(t)
 	st, ids := relWorld(12)
-	st.Faults.LatencyMs = 60
+	st.Faults.LatencyMs = 120
 	srv := emutest.Start(t, st)
 	cfg := relConfig(t, srv)
 	pool, err := cloud.NewPool(relPoolOptions(cfg))
@@ -465,7 +465,7 @@ func TestReliabilityDeadline(t *testing.T) {
 	payload := relTagEvent("ev-deadline", ids)
 	baseline := runtime.NumGoroutine()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 	rep, err := h.Handle(ctx, Invocation{RequestID: "deadline"}, payload)
@@ -482,16 +482,14 @@ func TestReliabilityDeadline(t *testing.T) {
 	late := 0
 	for _, r := range rep.Results {
 		if r.Outcome == pairing.Failed {
-			if !r.Retryable {
-				t.Errorf("%s failed for good: %s: %s", r.DiskID, r.Reason, r.Message)
-			}
-			if r.Reason == pairing.ReasonDeadlineExceeded {
-				late++
+			late++
+			if !r.Retryable || r.Reason != pairing.ReasonDeadlineExceeded {
+				t.Errorf("%s: %s retryable=%v, want deadline_exceeded, retryable: %s", r.DiskID, r.Reason, r.Retryable, r.Message)
 			}
 		}
 	}
 	if late == 0 || len(rep.Results) != len(ids) {
-		t.Errorf("%d results, %d of them deadline_exceeded; want %d results and some out of time", len(rep.Results), late, len(ids))
+		t.Errorf("%d results, %d of them out of time; want %d results and some out of time", len(rep.Results), late, len(ids))
 	}
 	// Nothing new reaches the cloud once Handle has returned.
 	calls := relTotalCalls(srv)
@@ -506,11 +504,6 @@ func TestReliabilityDeadline(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > baseline {
 		t.Errorf("%d goroutines, %d before the invocation", n, baseline)
-	}
-	for _, r := range rep.Results {
-		if r.Outcome == pairing.Failed {
-			t.Logf("%s: %s: %s", r.DiskID, r.Reason, r.Message)
-		}
 	}
 	t.Logf("returned %s before the deadline; %d of %d disks out of time; summary %+v",
 		deadline.Sub(returned).Round(time.Millisecond), late, len(ids), rep.Summary)
