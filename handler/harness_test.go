@@ -387,10 +387,12 @@ type e2eCreds struct {
 }
 
 // e2eWant is what one delivery must produce. Values in results, pairs and new disks are
-// compared as JSON; a few strings are patterns: "*" is any non-empty value, "@new0" the ID of
-// the first disk created by the run, "@pair:<diskId>" the replicaPairId reported for that disk.
+// compared as JSON; a few strings are patterns: "*" is any non-empty value, "~text" a string
+// containing text, "@new0" the ID of the first disk created by the run, "@pair:<diskId>" the
+// replicaPairId reported for that disk.
 type e2eWant struct {
-	// Error: "" (none), "retryable" (wraps ErrRetryable), "payload" (wraps ErrPayload: no report).
+	// Error: "" (none), "retryable" (wraps ErrRetryable), "payload" (wraps ErrPayload: no report),
+	// "other" (wraps neither; the report is returned).
 	Error         string           `json:"error"`
 	ErrorContains []string         `json:"errorContains"`
 	Event         map[string]any   `json:"event"`
@@ -513,8 +515,12 @@ func e2eCheckDelivery(t *testing.T, want e2eWant, run e2eRun, requestID string, 
 		if !errors.Is(run.err, handler.ErrPayload) || run.report != nil {
 			t.Errorf("error %v (report %v), want one wrapping ErrPayload and no report", run.err, run.report != nil)
 		}
+	case "other":
+		if run.err == nil || errors.Is(run.err, handler.ErrRetryable) || errors.Is(run.err, handler.ErrPayload) {
+			t.Errorf("error %v, want one wrapping neither ErrRetryable nor ErrPayload", run.err)
+		}
 	default:
-		t.Fatalf("want.error %q: use \"\", \"retryable\" or \"payload\"", want.Error)
+		t.Fatalf("want.error %q: use \"\", \"retryable\", \"payload\" or \"other\"", want.Error)
 	}
 	for _, s := range want.ErrorContains {
 		if run.err == nil || !strings.Contains(run.err.Error(), s) {
@@ -666,6 +672,12 @@ func (m e2eMatcher) ok(want, got map[string]any) []string {
 			if ws == "*" {
 				if !has || g == "" || g == nil || g == false || g == 0.0 {
 					diffs = append(diffs, fmt.Sprintf("%s=%v, want a value", k, g))
+				}
+				continue
+			}
+			if sub, ok := strings.CutPrefix(ws, "~"); ok {
+				if gs, _ := g.(string); !strings.Contains(gs, sub) {
+					diffs = append(diffs, fmt.Sprintf("%s=%q, want it to contain %q", k, g, sub))
 				}
 				continue
 			}
