@@ -111,7 +111,12 @@ func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitUsage
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	cfg, err := config.FromEnv(os.LookupEnv)
+	lookup := os.LookupEnv
+	if *statePath != "" {
+		// An emulated world comes with its own mapping file (events/demo-mapping.yaml).
+		lookup = local.EmulatorLookup(*statePath, os.LookupEnv)
+	}
+	cfg, err := config.FromEnv(lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "invoke: bad configuration:\n%v\n", err)
 		return exitUsage
