@@ -358,7 +358,16 @@ func TestDryRunFlag(t *testing.T) {
 	}
 	before := settled(srv.Snapshot())
 
-	run := cliExec(t, env, "", "invoke", "-event", filepath.Join("events", "direct-request.json"), "-dry-run")
+	// As a user tries it first: the built-in emulator and the flag.
+	run := cliExec(t, nil, "", "invoke", "-event", filepath.Join("events", "direct-request.json"),
+		"-emulator", filepath.Join("events", "demo-state.json"), "-dry-run")
+	if run.code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", run.code, run.stderr)
+	}
+	planned := []diskWant{{mapped.id, pairing.Planned, "", mapped.secondary, ""}, {discover.id, pairing.Planned, "", discover.secondary, ""}, nosec}
+	checkDisks(t, run.report(t), planned)
+
+	run = cliExec(t, env, "", "invoke", "-event", filepath.Join("events", "direct-request.json"), "-dry-run")
 	if run.code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", run.code, run.stderr)
 	}
@@ -366,8 +375,7 @@ func TestDryRunFlag(t *testing.T) {
 	if !rep.DryRun {
 		t.Error("report dryRun false")
 	}
-	want := []diskWant{{mapped.id, pairing.Planned, "", mapped.secondary, ""}, {discover.id, pairing.Planned, "", discover.secondary, ""}, nosec}
-	checkDisks(t, rep, want)
+	checkDisks(t, rep, planned)
 	checkDiskLines(t, rep, run.logLines(t))
 	calls := srv.Calls().Calls
 	if len(calls) == 0 {
