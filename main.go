@@ -53,7 +53,7 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		if os.Getenv("FC_RUNTIME_API") != "" {
-			return serveFC(stderr)
+			return serveFC(ctx, stderr)
 		}
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -73,8 +73,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitUsage
 }
 
-// serveFC runs the Function Compute runtime loop; it returns only when the configuration is bad.
-func serveFC(stderr io.Writer) int {
+// serveFC runs the Function Compute runtime loop until ctx ends (SIGTERM: FC stops the
+// instance); it returns early only when the configuration is bad. fc.Start never returns, and
+// main has taken SIGTERM from the Go runtime, so without this wait the process would ignore the
+// signal and linger until FC kills it.
+func serveFC(ctx context.Context, stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
@@ -87,7 +90,9 @@ func serveFC(stderr io.Writer) int {
 		return exitUsage
 	}
 	defer closePool()
-	fc.Start(h.FC)
+	go fc.Start(h.FC)
+	<-ctx.Done()
+	log.Info("stopping", "cause", context.Cause(ctx).Error())
 	return exitOK
 }
 
