@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -155,7 +156,7 @@ func TestServesInvocations(t *testing.T) {
 	good := emulatorCredentials()
 
 	t.Run("TagResources pairs the disk", func(t *testing.T) {
-		a := f.invoke(fixture(t, "tagresources-tagged.json"), good, 0)
+		a := f.invoke(t, fixture(t, "tagresources-tagged.json"), good, 0)
 		r := decodeReport(t, a)
 		pair, ok := pairOf(f.emu, taggedDisk)
 		if !ok {
@@ -178,7 +179,7 @@ func TestServesInvocations(t *testing.T) {
 		if pair.DestinationDiskID != taggedSec || pair.DestinationRegionID != "cn-shanghai" || pair.SourceRegionID != region {
 			t.Errorf("emulator pair %+v: want %s (%s) -> %s (cn-shanghai)", pair, taggedDisk, region, taggedSec)
 		}
-		done := f.logLine(a.RequestID, "invocation done")
+		done := f.logLine(t, a.RequestID, "invocation done")
 		if atoi(t, done["paired"]) != 1 || atoi(t, done["apiCalls"]) == 0 {
 			t.Errorf("invocation done line %v: want paired 1 and the API calls counted", done)
 		}
@@ -186,7 +187,7 @@ func TestServesInvocations(t *testing.T) {
 
 	t.Run("an undecodable payload answers on /error naming the accepted shapes", func(t *testing.T) {
 		calls := totalCalls(f.emu)
-		e := decodeError(t, f.invoke(fixture(t, "undecodable.json"), good, 0))
+		e := decodeError(t, f.invoke(t, fixture(t, "undecodable.json"), good, 0))
 		for _, shape := range []string{"CloudEvent", "array of CloudEvents", "timer event", "direct request"} {
 			if !strings.Contains(e.Message, shape) {
 				t.Errorf("error %q does not name the accepted shape %q", e.Message, shape)
@@ -201,7 +202,7 @@ func TestServesInvocations(t *testing.T) {
 		payload := fixture(t, "tagresources-retry.json")
 		for _, fault := range []emulator.Faults{{ThrottlePercent: 100}, {UnavailablePercent: 100}} {
 			f.emu.SetFaults(fault)
-			e := decodeError(t, f.invoke(payload, good, 0))
+			e := decodeError(t, f.invoke(t, payload, good, 0))
 			if !strings.Contains(e.Message, "retryable") {
 				t.Errorf("faults %+v: error %q does not say the failure is retryable", fault, e.Message)
 			}
@@ -211,7 +212,7 @@ func TestServesInvocations(t *testing.T) {
 		}
 		f.emu.SetFaults(emulator.Faults{})
 		// FC's async retry delivers the same event again, with x-fc-retry-count 1.
-		r := decodeReport(t, f.invoke(payload, good, 1))
+		r := decodeReport(t, f.invoke(t, payload, good, 1))
 		if len(r.Results) != 1 || r.Results[0].DiskID != retryDisk || r.Results[0].Outcome != "paired" || r.Results[0].SecondaryDiskID != retrySec {
 			t.Errorf("redelivery results %+v: want %s paired with %s", r.Results, retryDisk, retrySec)
 		}
@@ -229,7 +230,7 @@ func TestServesInvocations(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				a := f.invoke(fixture(t, "direct-request.json"), c.creds, 0)
+				a := f.invoke(t, fixture(t, "direct-request.json"), c.creds, 0)
 				// Not retryable (a redelivery brings the same role's credentials), so the report
 				// says what failed, disk by disk.
 				r := decodeReport(t, a)
@@ -255,7 +256,7 @@ func TestServesInvocations(t *testing.T) {
 	})
 
 	t.Run("still serving: the same TagResources event finds the pair", func(t *testing.T) {
-		r := decodeReport(t, f.invoke(fixture(t, "tagresources-tagged.json"), good, 0))
+		r := decodeReport(t, f.invoke(t, fixture(t, "tagresources-tagged.json"), good, 0))
 		pair, _ := pairOf(f.emu, taggedDisk)
 		if len(r.Results) != 1 || r.Results[0].Outcome != "already_paired" || r.Results[0].ReplicaPairID != pair.ReplicaPairID {
 			t.Errorf("results %+v: want %s already_paired in %s", r.Results, taggedDisk, pair.ReplicaPairID)
@@ -264,17 +265,31 @@ func TestServesInvocations(t *testing.T) {
 	})
 
 	// No secret the function was ever handed may appear in anything it wrote.
-	out := f.stdout.String() + f.stderr.String()
+	out := f.everything()
 	for _, secret := range []string{
 		good.AccessKeySecret, good.SecurityToken,
 		"fctest-wrong-secret-6c1d", "fctest-wrong-token-93ab", "fctest-unknown-secret-27e0", "fctest-unknown-token-d4f8",
 	} {
 		if strings.Contains(out, secret) {
-			t.Errorf("the process wrote the credential secret %q to stdout/stderr", secret)
+			t.Errorf("the credential secret %q appears in an answer, stdout or stderr", secret)
 		}
 	}
 	if !strings.Contains(f.stdout.String(), "FC Invoke Start RequestId: ") {
 		t.Errorf("stdout lacks the runtime's FC Invoke lines; is this the real runtime loop?\n%s", tail(f.stdout.String(), 2000))
+	}
+	checkRuntimeQuiet(t, f)
+}
+
+// checkRuntimeQuiet fails when the runtime loop complained about anything but the stand-in's
+// 202 answers.
+func checkRuntimeQuiet(t *testing.T, f *function) {
+	t.Helper()
+	complaints, status202 := f.runtimeComplaints()
+	if len(complaints) > 0 {
+		t.Errorf("the runtime loop complained on stderr:\n%s", strings.Join(complaints, "\n"))
+	}
+	if status202 > 0 {
+		t.Logf("%d complaints of the SDK that fcstub answered a post with 202, not 200 (a stand-in defect)", status202)
 	}
 }
 
@@ -311,18 +326,18 @@ func TestResourcesStayFlat(t *testing.T) {
 	// each time, so the counts compare).
 	measure := func(n int) (fds, goroutines int) {
 		for i := range n {
-			a := f.invoke(payloads[i%len(payloads)], good, 0)
+			a := f.invoke(t, payloads[i%len(payloads)], good, 0)
 			if i%len(payloads) == len(payloads)-1 {
 				decodeError(t, a)
 			} else if a.IsError {
 				t.Fatalf("invocation %d answered on /error: %s", i, a.Body)
 			}
 		}
-		a := f.invoke(payloads[0], good, 0)
+		a := f.invoke(t, payloads[0], good, 0)
 		if a.IsError {
 			t.Fatalf("answered on /error: %s", a.Body)
 		}
-		return f.openFDs(), atoi(t, f.logLine(a.RequestID, "invocation done")["goroutines"])
+		return f.openFDs(t), atoi(t, f.logLine(t, a.RequestID, "invocation done")["goroutines"])
 	}
 	fds0, g0 := measure(warmup)
 	rss0 := f.procStatus("VmRSS")
@@ -342,7 +357,7 @@ func TestResourcesStayFlat(t *testing.T) {
 // lingers; the process should end promptly and cleanly.
 func TestExitsOnSIGTERM(t *testing.T) {
 	f := startFunction(t, world())
-	decodeReport(t, f.invoke(fixture(t, "direct-request.json"), emulatorCredentials(), 0))
+	decodeReport(t, f.invoke(t, fixture(t, "direct-request.json"), emulatorCredentials(), 0))
 	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -354,4 +369,84 @@ func TestExitsOnSIGTERM(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("still running 5 s after SIGTERM")
 	}
+}
+
+// TestConcurrentInvocations: the runtime runs invocations side by side in one process (each in
+// its own goroutine). Duplicate deliveries of an event for an unpaired disk race to pair it:
+// exactly one pair may result, and every answer is a pairing, the existing pair, or a retryable
+// error that FC's redelivery resolves; other payloads at the same time answer as alone.
+func TestConcurrentInvocations(t *testing.T) {
+	f := startFunction(t, world())
+	good := emulatorCredentials()
+	const duplicates = 8
+	type job struct {
+		payload []byte
+		check   func(fcstub.Answer) string // "" when the answer is right
+	}
+	racing := func(a fcstub.Answer) string {
+		if a.IsError {
+			var e fcError
+			if json.Unmarshal(a.Body, &e) != nil || !strings.Contains(e.Message, "retryable") {
+				return "an error that is not retryable"
+			}
+			return ""
+		}
+		var r report
+		if json.Unmarshal(a.Body, &r) != nil || len(r.Results) != 1 || r.Results[0].DiskID != retryDisk {
+			return "not a report on " + retryDisk
+		}
+		if o := r.Results[0].Outcome; o != "paired" && o != "already_paired" {
+			return "outcome " + o
+		}
+		return ""
+	}
+	var jobs []job
+	for range duplicates {
+		jobs = append(jobs, job{fixture(t, "tagresources-retry.json"), racing})
+	}
+	jobs = append(jobs,
+		job{fixture(t, "undecodable.json"), func(a fcstub.Answer) string {
+			if !a.IsError {
+				return "an undecodable payload answered on /response"
+			}
+			return ""
+		}},
+		job{fixture(t, "direct-request.json"), func(a fcstub.Answer) string {
+			var r report
+			if a.IsError || json.Unmarshal(a.Body, &r) != nil || len(r.Results) != 2 || r.Summary["failed"] != 0 {
+				return "want a report on both disks with nothing failed"
+			}
+			return ""
+		}},
+	)
+	answers := make([]fcstub.Answer, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() { answers[i], errs[i] = f.deliver(j.payload, good, 0) })
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if msg := j.check(answers[i]); msg != "" {
+			t.Errorf("invocation %d (%s): %s: %s", i, answers[i].RequestID, msg, answers[i].Body)
+		}
+	}
+	pairs := 0
+	for _, p := range f.emu.Snapshot().Pairs {
+		if p.SourceDiskID == retryDisk {
+			pairs++
+		}
+	}
+	if pairs != 1 {
+		t.Errorf("%d pairs for %s after %d concurrent deliveries, want exactly 1", pairs, retryDisk, duplicates)
+	}
+	// After the race, a redelivery settles on the pair.
+	r := decodeReport(t, f.invoke(t, fixture(t, "tagresources-retry.json"), good, 1))
+	if len(r.Results) != 1 || r.Results[0].Outcome != "already_paired" {
+		t.Errorf("after the race: %+v, want already_paired", r.Results)
+	}
+	checkRuntimeQuiet(t, f)
 }

@@ -133,7 +133,6 @@ func (l *logBuffer) String() string {
 
 // function is the binary running in FC mode.
 type function struct {
-	t      *testing.T
 	cmd    *exec.Cmd
 	emu    *emulator.Server
 	stub   *fcstub.Server
@@ -141,6 +140,9 @@ type function struct {
 	stderr logBuffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // cmd.Wait's answer, valid after exited
+
+	mu      sync.Mutex
+	answers []fcstub.Answer // every answer, in arrival order
 }
 
 // startFunction serves world in the emulator and runs the binary in FC mode against it. The
@@ -149,7 +151,7 @@ type function struct {
 func startFunction(t *testing.T, world *emulator.State, extraEnv ...string) *function {
 	t.Helper()
 	bin := functionBinary(t)
-	f := &function{t: t, emu: emutest.Start(t, world), exited: make(chan struct{})}
+	f := &function{emu: emutest.Start(t, world), exited: make(chan struct{})}
 	stub, err := fcstub.Start()
 	if err != nil {
 		t.Fatalf("fcstub: %v", err)
@@ -235,36 +237,85 @@ func emulatorCredentials() fcstub.Credentials {
 	return fcstub.Credentials{AccessKeyID: emutest.AccessKeyID, AccessKeySecret: emutest.AccessKeySecret, SecurityToken: emutest.SecurityToken}
 }
 
-// invoke delivers payload with the headers FC sends and returns the answer. polls is how many
-// GET .../next the function has made once it is waiting for the next invocation again.
-func (f *function) invoke(payload []byte, creds fcstub.Credentials, retryCount int) fcstub.Answer {
-	f.t.Helper()
-	ctx, cancel := f.context(60 * time.Second)
-	defer cancel()
+// invoke delivers payload with the headers FC sends and returns the answer once the function
+// is waiting for the next invocation again: a quiet moment to look at the process, and proof
+// that it keeps serving.
+func (f *function) invoke(t *testing.T, payload []byte, creds fcstub.Credentials, retryCount int) fcstub.Answer {
+	t.Helper()
 	polls := f.stub.Polls()
-	ans, err := f.stub.Invoke(ctx, fcstub.Invocation{
-		Payload: payload, Timeout: 30 * time.Second, Credentials: creds,
-		Region: region, AccountID: accountID, FunctionName: functionFQN, RetryCount: retryCount,
-	})
+	ans, err := f.deliver(payload, creds, retryCount)
 	if err != nil {
-		f.t.Fatalf("invocation: %v (exited: %s)", err, f.exitState())
+		t.Fatal(err)
 	}
-	// Wait until the runtime loop asks for more work: a quiet moment to look at the process,
-	// and proof that it keeps serving.
+	ctx, cancel := f.context(10 * time.Second)
+	defer cancel()
 	for f.stub.Polls() <= polls {
 		select {
 		case <-ctx.Done():
-			f.t.Fatalf("the function stopped polling after %s (exited: %s)", ans.RequestID, f.exitState())
+			t.Fatalf("the function stopped polling after %s (exited: %s)", ans.RequestID, f.exitState())
 		case <-time.After(time.Millisecond):
 		}
 	}
 	return ans
 }
 
+// deliver is one invocation, safe to call from several goroutines.
+func (f *function) deliver(payload []byte, creds fcstub.Credentials, retryCount int) (fcstub.Answer, error) {
+	ctx, cancel := f.context(60 * time.Second)
+	defer cancel()
+	ans, err := f.stub.Invoke(ctx, fcstub.Invocation{
+		Payload: payload, Timeout: 30 * time.Second, Credentials: creds,
+		Region: region, AccountID: accountID, FunctionName: functionFQN, RetryCount: retryCount,
+	})
+	if err != nil {
+		return ans, fmt.Errorf("invocation: %v (exited: %s)", err, f.exitState())
+	}
+	f.mu.Lock()
+	f.answers = append(f.answers, ans)
+	f.mu.Unlock()
+	return ans, nil
+}
+
+// everything is all the function wrote: its answers, stdout and stderr.
+func (f *function) everything() string {
+	var b strings.Builder
+	f.mu.Lock()
+	for _, a := range f.answers {
+		b.Write(a.Body)
+		b.WriteByte('\n')
+	}
+	f.mu.Unlock()
+	b.WriteString(f.stdout.String())
+	b.WriteString(f.stderr.String())
+	return b.String()
+}
+
+// runtimeComplaints are the lines on stderr that are neither the handler's JSON log nor the
+// runtime's report of an error answer: the SDK's own complaints (a failed poll or post).
+// fcstub answers a post with 202 where the SDK insists on 200, so each answer also makes a
+// complaint about that; those are counted apart until the stand-in answers 200.
+func (f *function) runtimeComplaints() (complaints []string, status202 int) {
+	inErrorReport := false // the runtime prints an error answer as indented JSON
+	for line := range strings.SplitSeq(f.stderr.String(), "\n") {
+		switch {
+		case inErrorReport:
+			inErrorReport = line != "}"
+		case strings.HasSuffix(line, " [ERROR] {"):
+			inErrorReport = true
+		case line == "" || json.Valid([]byte(line)):
+		case strings.Contains(line, "got unexpected status code: 202"):
+			status202++
+		default:
+			complaints = append(complaints, line)
+		}
+	}
+	return complaints, status202
+}
+
 // logLine waits for the JSON log line with this msg and fcRequestId on stderr. The line is
 // written before the answer is posted, but the copy from the child's pipe may lag a little.
-func (f *function) logLine(requestID, msg string) map[string]any {
-	f.t.Helper()
+func (f *function) logLine(t *testing.T, requestID, msg string) map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sc := bufio.NewScanner(strings.NewReader(f.stderr.String()))
@@ -279,18 +330,18 @@ func (f *function) logLine(requestID, msg string) map[string]any {
 			}
 		}
 		if time.Now().After(deadline) {
-			f.t.Fatalf("no %q log line for %s on stderr", msg, requestID)
+			t.Fatalf("no %q log line for %s on stderr", msg, requestID)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
 // openFDs counts the child's open file descriptors.
-func (f *function) openFDs() int {
-	f.t.Helper()
+func (f *function) openFDs(t *testing.T) int {
+	t.Helper()
 	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", f.cmd.Process.Pid))
 	if err != nil {
-		f.t.Fatalf("reading the child's fd table: %v", err)
+		t.Fatalf("reading the child's fd table: %v", err)
 	}
 	return len(entries)
 }
