@@ -218,6 +218,33 @@ func TestServesInvocations(t *testing.T) {
 		}
 	})
 
+	t.Run("an invocation that would outlive its deadline answers in time, retryably", func(t *testing.T) {
+		const latency = 4 * time.Second // every API call is slower than the whole invocation may take
+		f.emu.SetFaults(emulator.Faults{LatencyMs: latency.Milliseconds()})
+		defer f.emu.SetFaults(emulator.Faults{})
+		start := time.Now()
+		a, err := f.stub.Invoke(t.Context(), fcstub.Invocation{Payload: fixture(t, "tagresources-retry.json"),
+			Timeout: time.Second, Credentials: good, Region: region, AccountID: accountID, FunctionName: functionFQN})
+		if err != nil {
+			t.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		e := decodeError(t, a)
+		if !strings.Contains(e.Message, "retryable") {
+			t.Errorf("error %q does not say the failure is retryable", e.Message)
+		}
+		// FC ends an invocation at its deadline and counts it as timed out; the function must
+		// not sit in an API call it can no longer use.
+		if elapsed >= latency {
+			t.Errorf("answered after %v: waited for the API call instead of the 1 s deadline", elapsed)
+		}
+		disk := f.logLine(t, a.RequestID, "disk")
+		t.Logf("answered after %v; disk %s: %s (%s)", elapsed.Round(time.Millisecond), disk["diskId"], disk["reason"], disk["message"])
+		if disk["reason"] != "deadline_exceeded" {
+			t.Errorf("disk log line reason %v, want deadline_exceeded", disk["reason"])
+		}
+	})
+
 	t.Run("wrong credentials in the invocation give a clear error and leak nothing", func(t *testing.T) {
 		cases := []struct {
 			name  string
@@ -434,6 +461,17 @@ func TestConcurrentInvocations(t *testing.T) {
 			t.Errorf("invocation %d (%s): %s: %s", i, answers[i].RequestID, msg, answers[i].Body)
 		}
 	}
+	outcomes := map[string]int{}
+	for _, a := range answers[:duplicates] {
+		var r report
+		switch {
+		case a.IsError:
+			outcomes["retryable error"]++
+		case json.Unmarshal(a.Body, &r) == nil && len(r.Results) == 1:
+			outcomes[r.Results[0].Outcome]++
+		}
+	}
+	t.Logf("%d concurrent deliveries of one event: %v", duplicates, outcomes)
 	pairs := 0
 	for _, p := range f.emu.Snapshot().Pairs {
 		if p.SourceDiskID == retryDisk {
