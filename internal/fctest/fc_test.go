@@ -461,6 +461,16 @@ func TestConcurrentInvocations(t *testing.T) {
 			t.Errorf("invocation %d (%s): %s: %s", i, answers[i].RequestID, msg, answers[i].Body)
 		}
 	}
+	pairs := 0
+	for _, p := range f.emu.Snapshot().Pairs {
+		if p.SourceDiskID == retryDisk {
+			pairs++
+		}
+	}
+	if pairs != 1 {
+		t.Fatalf("%d pairs for %s after %d concurrent deliveries, want exactly 1", pairs, retryDisk, duplicates)
+	}
+	pair, _ := pairOf(f.emu, retryDisk)
 	outcomes := map[string]int{}
 	for _, a := range answers[:duplicates] {
 		var r report
@@ -469,18 +479,12 @@ func TestConcurrentInvocations(t *testing.T) {
 			outcomes["retryable error"]++
 		case json.Unmarshal(a.Body, &r) == nil && len(r.Results) == 1:
 			outcomes[r.Results[0].Outcome]++
+			if r.Results[0].ReplicaPairID != pair.ReplicaPairID {
+				t.Errorf("%s reports pair %q, but the one pair is %s", a.RequestID, r.Results[0].ReplicaPairID, pair.ReplicaPairID)
+			}
 		}
 	}
 	t.Logf("%d concurrent deliveries of one event: %v", duplicates, outcomes)
-	pairs := 0
-	for _, p := range f.emu.Snapshot().Pairs {
-		if p.SourceDiskID == retryDisk {
-			pairs++
-		}
-	}
-	if pairs != 1 {
-		t.Errorf("%d pairs for %s after %d concurrent deliveries, want exactly 1", pairs, retryDisk, duplicates)
-	}
 	// After the race, a redelivery settles on the pair.
 	r := decodeReport(t, f.invoke(t, fixture(t, "tagresources-retry.json"), good, 1))
 	if len(r.Results) != 1 || r.Results[0].Outcome != "already_paired" {
