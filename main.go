@@ -84,6 +84,7 @@ func serveFC(ctx context.Context, stderr io.Writer) int {
 		log.Error("bad configuration", "error", err.Error())
 		return exitUsage
 	}
+	warnUnknown(log)
 	h, closePool, err := handler.Setup(cfg, cloud.DefaultCredentials(), log, os.Getenv(config.EnvFCRegion))
 	if err != nil {
 		log.Error("cannot start", "error", err.Error())
@@ -122,6 +123,7 @@ func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitUsage
 	}
 	cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun
+	warnUnknown(log)
 
 	var creds cloud.CredentialSource = cloud.DefaultCredentials()
 	if *statePath != "" {
@@ -168,4 +170,11 @@ func readPayload(path string, stdin io.Reader) ([]byte, error) {
 		return io.ReadAll(io.LimitReader(stdin, 64<<20))
 	}
 	return os.ReadFile(path)
+}
+
+// warnUnknown logs ABSR_* variables that nothing reads: most likely typos of real ones.
+func warnUnknown(log *slog.Logger) {
+	if unknown := config.UnknownVariables(os.Environ()); len(unknown) > 0 {
+		log.Warn("unknown ABSR_* variables are ignored", "variables", unknown, "known", config.Variables())
+	}
 }
