@@ -200,11 +200,23 @@ func TestServesInvocations(t *testing.T) {
 
 	t.Run("retryable failures answer on /error, and the redelivery pairs", func(t *testing.T) {
 		payload := fixture(t, "tagresources-retry.json")
-		for _, fault := range []emulator.Faults{{ThrottlePercent: 100}, {UnavailablePercent: 100}} {
+		for _, c := range []struct {
+			fault  emulator.Faults
+			reason string
+		}{
+			{emulator.Faults{ThrottlePercent: 100}, "throttled"},
+			{emulator.Faults{UnavailablePercent: 100}, "service_unavailable"},
+		} {
+			fault := c.fault
 			f.emu.SetFaults(fault)
-			e := decodeError(t, f.invoke(t, payload, good, 0))
+			a := f.invoke(t, payload, good, 0)
+			e := decodeError(t, a)
 			if !strings.Contains(e.Message, "retryable") {
 				t.Errorf("faults %+v: error %q does not say the failure is retryable", fault, e.Message)
+			}
+			// The report is not in the answer; the log has it, disk by disk.
+			if disk := f.logLine(t, a.RequestID, "disk"); disk["diskId"] != retryDisk || disk["reason"] != c.reason || disk["retryable"] != true {
+				t.Errorf("faults %+v: disk log line %v, want %s failed retryably, %s", fault, disk, retryDisk, c.reason)
 			}
 			if _, ok := pairOf(f.emu, retryDisk); ok {
 				t.Fatalf("faults %+v: a pair exists for %s though every call failed", fault, retryDisk)
