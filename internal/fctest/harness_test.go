@@ -292,9 +292,7 @@ func (f *function) everything() string {
 
 // runtimeComplaints are the lines on stderr that are neither the handler's JSON log nor the
 // runtime's report of an error answer: the SDK's own complaints (a failed poll or post).
-// fcstub answers a post with 202 where the SDK insists on 200, so each answer also makes a
-// complaint about that; those are counted apart until the stand-in answers 200.
-func (f *function) runtimeComplaints() (complaints []string, status202 int) {
+func (f *function) runtimeComplaints() (complaints []string) {
 	inErrorReport := false // the runtime prints an error answer as indented JSON
 	for line := range strings.SplitSeq(f.stderr.String(), "\n") {
 		switch {
@@ -303,13 +301,11 @@ func (f *function) runtimeComplaints() (complaints []string, status202 int) {
 		case strings.HasSuffix(line, " [ERROR] {"):
 			inErrorReport = true
 		case line == "" || json.Valid([]byte(line)):
-		case strings.Contains(line, "got unexpected status code: 202"):
-			status202++
 		default:
 			complaints = append(complaints, line)
 		}
 	}
-	return complaints, status202
+	return complaints
 }
 
 // logLine waits for the JSON log line with this msg and fcRequestId on stderr. The line is
