@@ -30,7 +30,7 @@ invoke:
 ifeq ($(strip $(STATE)),)
 	$(GO) run . invoke -event $(EVENT)
 else
-	ABSR_MAPPING_FILE=$${ABSR_MAPPING_FILE:-events/demo-mapping.yaml} $(GO) run . invoke -event $(EVENT) -emulator $(STATE)
+	$(GO) run . invoke -event $(EVENT) -emulator $(STATE)
 endif
 
 ## emulator: serve the emulator on its own (STATE=..., ADDR=...)
