@@ -103,9 +103,14 @@ func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, lo
 			regions = []string{region}
 		}
 		report.Results, runErr = engine.Sweep(ctx, regions)
-	case len(req.Targets) > 0:
+	default:
 		targets := make([]pairing.Target, 0, len(req.Targets))
 		for _, t := range req.Targets {
+			if ownMark(t) {
+				// The function's own mark on a primary comes back as a tagging event: nothing to do.
+				report.Ignored = append(report.Ignored, IgnoredEvent{Event: eventInfo(t.Event), Reason: "own_mark"})
+				continue
+			}
 			r := firstNonEmpty(t.Region, region)
 			if r == "" {
 				log.Error("payload names no region and the function's region is unknown")
@@ -178,6 +183,20 @@ func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool)
 		attrs = append(attrs, slog.String("instanceId", r.InstanceID))
 	}
 	log.LogAttrs(context.Background(), level, "disk", attrs...)
+}
+
+// ownMark reports whether a target comes from a tagging event that set only the tag the function
+// itself writes after pairing.
+func ownMark(t intake.Target) bool {
+	if len(t.TagHint) == 0 || len(t.InstanceIDs) > 0 {
+		return false
+	}
+	for k := range t.TagHint {
+		if k != pairing.TagReplicaPair {
+			return false
+		}
+	}
+	return true
 }
 
 func eventInfo(e intake.Event) EventInfo {
