@@ -53,7 +53,7 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		if os.Getenv("FC_RUNTIME_API") != "" {
-			return serveFC(stderr)
+			return serveFC(ctx, stderr)
 		}
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -73,21 +73,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitUsage
 }
 
-// serveFC runs the Function Compute runtime loop; it returns only when the configuration is bad.
-func serveFC(stderr io.Writer) int {
+// serveFC runs the Function Compute runtime loop until ctx ends (SIGTERM: FC stops the
+// instance); it returns early only when the configuration is bad. fc.Start never returns, and
+// main has taken SIGTERM from the Go runtime, so without this wait the process would ignore the
+// signal and linger until FC kills it.
+func serveFC(ctx context.Context, stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		log.Error("bad configuration", "error", err.Error())
 		return exitUsage
 	}
+	warnUnknown(log)
 	h, closePool, err := handler.Setup(cfg, cloud.DefaultCredentials(), log, os.Getenv(config.EnvFCRegion))
 	if err != nil {
 		log.Error("cannot start", "error", err.Error())
 		return exitUsage
 	}
 	defer closePool()
-	fc.Start(h.FC)
+	go fc.Start(h.FC)
+	<-ctx.Done()
+	log.Info("stopping", "cause", context.Cause(ctx).Error())
 	return exitOK
 }
 
@@ -111,12 +117,18 @@ func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitUsage
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	cfg, err := config.FromEnv(os.LookupEnv)
+	lookup := os.LookupEnv
+	if *statePath != "" {
+		// An emulated world comes with its own mapping file (events/demo-mapping.yaml).
+		lookup = local.EmulatorLookup(*statePath, os.LookupEnv)
+	}
+	cfg, err := config.FromEnv(lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "invoke: bad configuration:\n%v\n", err)
 		return exitUsage
 	}
 	cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun
+	warnUnknown(log)
 
 	var creds cloud.CredentialSource = cloud.DefaultCredentials()
 	if *statePath != "" {
@@ -163,4 +175,11 @@ func readPayload(path string, stdin io.Reader) ([]byte, error) {
 		return io.ReadAll(io.LimitReader(stdin, 64<<20))
 	}
 	return os.ReadFile(path)
+}
+
+// warnUnknown logs ABSR_* variables that nothing reads: most likely typos of real ones.
+func warnUnknown(log *slog.Logger) {
+	if unknown := config.UnknownVariables(os.Environ()); len(unknown) > 0 {
+		log.Warn("unknown ABSR_* variables are ignored", "variables", unknown, "known", config.Variables())
+	}
 }

@@ -26,10 +26,7 @@ func (h *Handler) FC(ctx context.Context, payload []byte) (report *Report, err e
 			}
 		}
 	}
-	var secrets []string
-	if inv.Credentials != nil {
-		secrets = []string{inv.Credentials.AccessKeySecret, inv.Credentials.SecurityToken, inv.Credentials.AccessKeyID}
-	}
+	secrets := h.secretsOf(inv)
 	// The runtime would print a panic's value and stack as they are; make sure nothing secret
 	// can reach it.
 	defer func() {

@@ -32,6 +32,10 @@ type Handler struct {
 	creds  cloud.CredentialSource // when the invocation brings none (local runs)
 	log    *slog.Logger
 	region string // the function's own region, for payloads that name none
+
+	// wrapAPI, when set (tests only), wraps each invocation's cloud API: the seam for injecting
+	// failures, such as panics, above the SDK adapters.
+	wrapAPI func(cloud.API) cloud.API
 }
 
 // New builds a Handler. creds serves invocations that carry no credentials of their own;
@@ -48,10 +52,21 @@ type Invocation struct {
 }
 
 // Handle runs one invocation. The report is always returned when the payload was decoded; the
-// error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed).
+// error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed). No log
+// line, report or error carries the invocation's credentials.
 func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*Report, error) {
+	secrets := h.secretsOf(inv)
+	log := slog.New(redactingHandler{inner: h.log.Handler(), secrets: secrets})
+	report, err := h.handle(ctx, inv, payload, log)
+	if report != nil {
+		report.redact(secrets)
+	}
+	return report, redactError(err, secrets)
+}
+
+func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, log *slog.Logger) (*Report, error) {
 	start := time.Now()
-	log := h.log.With("fcRequestId", inv.RequestID)
+	log = log.With("fcRequestId", inv.RequestID)
 	req, err := intake.Decode(payload)
 	if err != nil {
 		log.Error("payload not accepted", "error", err.Error())
@@ -69,7 +84,11 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*
 		creds = *inv.Credentials
 	}
 	ctx, trace := cloud.WithTrace(ctx)
-	engine := pairing.New(h.pool.Client(creds), h.cfg.Pairing)
+	api := h.pool.Client(creds)
+	if h.wrapAPI != nil {
+		api = h.wrapAPI(api)
+	}
+	engine := pairing.New(api, h.cfg.Pairing)
 	region := firstNonEmpty(inv.Region, h.region)
 
 	var runErr error
@@ -84,9 +103,14 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*
 			regions = []string{region}
 		}
 		report.Results, runErr = engine.Sweep(ctx, regions)
-	case len(req.Targets) > 0:
+	default:
 		targets := make([]pairing.Target, 0, len(req.Targets))
 		for _, t := range req.Targets {
+			if ownMark(t) {
+				// The function's own mark on a primary comes back as a tagging event: nothing to do.
+				report.Ignored = append(report.Ignored, IgnoredEvent{Event: eventInfo(t.Event), Reason: "own_mark"})
+				continue
+			}
 			r := firstNonEmpty(t.Region, region)
 			if r == "" {
 				log.Error("payload names no region and the function's region is unknown")
@@ -159,6 +183,20 @@ func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool)
 		attrs = append(attrs, slog.String("instanceId", r.InstanceID))
 	}
 	log.LogAttrs(context.Background(), level, "disk", attrs...)
+}
+
+// ownMark reports whether a target comes from a tagging event that set only the tag the function
+// itself writes after pairing.
+func ownMark(t intake.Target) bool {
+	if len(t.TagHint) == 0 || len(t.InstanceIDs) > 0 {
+		return false
+	}
+	for k := range t.TagHint {
+		if k != pairing.TagReplicaPair {
+			return false
+		}
+	}
+	return true
 }
 
 func eventInfo(e intake.Event) EventInfo {

@@ -5,6 +5,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -450,7 +451,7 @@ func TestEmulatorDeadline(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if Code(err) != CodeTimeout || !IsRetryable(err) {
+		if Code(err) != CodeDeadlineExceeded || !IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err %v", err)
 		}
 		assertNoCredentials(t, err.Error())

@@ -23,7 +23,7 @@ const (
 	CodeConnectionReset   = "Client.ConnectionReset"   // connection reset or closed mid-request
 	CodeConnectionRefused = "Client.ConnectionRefused" // nothing listens at the endpoint
 	CodeTransport         = "Client.Transport"         // other transport failure (DNS, TLS, proxy, ...)
-	CodeDeadlineExceeded  = "Client.DeadlineExceeded"  // the context's deadline left no time for (another) attempt
+	CodeDeadlineExceeded  = "Client.DeadlineExceeded"  // the context's deadline came before an answer, or left no time for (another) attempt
 	CodeCanceled          = "Client.Canceled"          // the context was canceled
 )
 

@@ -120,6 +120,13 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		err = sendOnce(p, creds, req, resp)
 
 		e := classify(action, err, creds.secrets())
+		if e != nil && e.Code == CodeTimeout {
+			if deadline, ok := ctx.Deadline(); ok && deadline.Sub(p.now()) < minAttemptTime {
+				// The attempt ran into the caller's deadline: say so, rather than blame the service.
+				e = &Error{Action: action, Code: CodeDeadlineExceeded, Retryable: true, cause: context.DeadlineExceeded,
+					Message: "the deadline passed while waiting for the answer (" + e.Message + ")"}
+			}
+		}
 		rec := Attempt{Action: action, Region: region}
 		if e != nil {
 			rec.RequestID, rec.Code = e.RequestID, e.Code

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"sync"
 	"testing"
@@ -248,7 +249,7 @@ func TestDeadlineBoundsTheRequest(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if Code(err) != CodeTimeout || !IsRetryable(err) {
+		if Code(err) != CodeDeadlineExceeded || !IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err %v", err)
 		}
 		assertNoCredentials(t, err.Error())

@@ -201,5 +201,5 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, id string, isErr
 	case p.out <- Answer{RequestID: id, Body: body, IsError: isError}:
 	default: // answered twice: keep the first
 	}
-	w.WriteHeader(http.StatusAccepted)
+	w.WriteHeader(http.StatusOK) // the SDK treats anything else as a failed post
 }

@@ -172,6 +172,13 @@ func Decode(payload []byte) (Request, error) {
 		if err != nil {
 			return Request{}, errorf("payload is not valid JSON (%v); %s", err, acceptedShapes)
 		}
+		if !isCloudEvent(o) {
+			// Direct requests and timer events are written by hand: a key given twice would
+			// silently lose the first value.
+			if k, dup := duplicateKey(body); dup {
+				return Request{}, errorf("field %q is given twice", clip(k))
+			}
+		}
 		return decodeTopObject(o)
 	case '[':
 		return decodeArray(body)
@@ -307,6 +314,9 @@ func decodeTimer(o object) (Request, error) {
 		p, err := decodeObject(contract)
 		if err != nil {
 			return Request{}, errorf(`timer payload starts with "{" but is not a JSON object (%v); expected {"regions":["cn-hangzhou"],"cursor":"..."}, or a plain string for the configured regions`, err)
+		}
+		if k, dup := duplicateKey(contract); dup {
+			return Request{}, errorf("timer payload: field %q is given twice", clip(k))
 		}
 		if k, ok := strictFields(p, "regions", "cursor"); !ok {
 			return Request{}, errorf(`timer payload has unknown or repeated field %s; accepted: "regions" (list of region IDs), "cursor" (string)`, sample([]string{k}))

@@ -249,6 +249,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"direct-bad-instance.json", []string{`instanceIds: not instance IDs (i-...): "d-bp1ok0001"`}},
 		{"direct-unknown-field.json", []string{`unknown or repeated field "region"`, `"regionId"`}},
 		{"direct-repeated-field.json", []string{`unknown or repeated field "diskIds"`}},
+		{"direct-same-key-twice.json", []string{`field "diskIds" is given twice`}},
+		{"timer-same-key-twice.json", []string{`timer payload: field "regions" is given twice`}},
 		{"direct-bad-region.json", []string{`regionId "hangzhou" is not a region ID`}},
 		{"direct-empty.json", []string{"direct request names no disks"}},
 		{"direct-ids-object.json", []string{`direct request: diskIds must be a list of IDs such as ["d-..."]`}},

@@ -34,16 +34,8 @@ func DemoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if *statePath == "" {
 		*statePath = filepath.Join(*dir, "demo-state.json")
 	}
-	// The demo's own mapping file unless the operator chose one.
-	lookup := func(name string) (string, bool) {
-		if v, ok := os.LookupEnv(name); ok {
-			return v, ok
-		}
-		if name == config.EnvMappingFile {
-			return filepath.Join(*dir, "demo-mapping.yaml"), true
-		}
-		return "", false
-	}
+	// The world's own mapping file unless the operator chose one.
+	lookup := EmulatorLookup(*statePath, os.LookupEnv)
 	cfg, err := config.FromEnv(lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "demo: bad configuration:\n%v\n", err)

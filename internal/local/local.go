@@ -3,7 +3,10 @@
 package local
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 	"github.com/absr-autopair/absr-autopair/internal/config"
@@ -36,4 +39,35 @@ func StartEmulator(statePath string, cfg *config.Config) (*emulator.Server, clou
 	}
 	c := emu.Credentials()[0]
 	return emu, cloud.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}, nil
+}
+
+// CompanionMapping is the mapping file that travels with an emulator state file: beside it,
+// named after it with "-state.json" (or ".json") replaced by "-mapping.yaml", so
+// events/demo-state.json has events/demo-mapping.yaml. It returns "" when there is none.
+func CompanionMapping(statePath string) string {
+	base := filepath.Base(statePath)
+	stem, ok := strings.CutSuffix(base, "-state.json")
+	if !ok {
+		stem = strings.TrimSuffix(base, ".json")
+	}
+	path := filepath.Join(filepath.Dir(statePath), stem+"-mapping.yaml")
+	if info, err := os.Stat(path); err != nil || info.IsDir() {
+		return ""
+	}
+	return path
+}
+
+// EmulatorLookup is lookup, except that ABSR_MAPPING_FILE, when unset or empty, names the
+// state file's companion mapping (see CompanionMapping), if it has one: a demo world's disks
+// name secondaries and routes that only its own mapping file supplies. An operator's
+// ABSR_MAPPING_FILE always wins.
+func EmulatorLookup(statePath string, lookup func(string) (string, bool)) func(string) (string, bool) {
+	companion := CompanionMapping(statePath)
+	return func(name string) (string, bool) {
+		v, ok := lookup(name)
+		if name == config.EnvMappingFile && strings.TrimSpace(v) == "" && companion != "" {
+			return companion, true
+		}
+		return v, ok
+	}
 }

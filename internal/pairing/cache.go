@@ -26,6 +26,7 @@ func (r *run) pairsIn(ctx context.Context, region string) (*pairIndex, error) {
 	}
 	r.mu.Unlock()
 	l.once.Do(func() {
+		l.err = errIncomplete // kept if ListPairs panics (Once will not run it again)
 		pairs, err := r.api.ListPairs(ctx, region)
 		if err != nil {
 			l.err = err
@@ -39,7 +40,7 @@ func (r *run) pairsIn(ctx context.Context, region string) (*pairIndex, error) {
 			idx.bySource[p.SourceDiskID] = p
 			idx.byDest[p.DestinationDiskID] = p
 		}
-		l.v = idx
+		l.v, l.err = idx, nil
 	})
 	return l.v, l.err
 }
@@ -67,6 +68,7 @@ func (r *run) backrefCandidates(ctx context.Context, region, primary string) ([]
 	}
 	r.mu.Unlock()
 	l.once.Do(func() {
+		l.err = errIncomplete // kept if the listing panics (Once will not run it again)
 		index := map[string][]cloud.Disk{}
 		l.err = r.api.DisksByTag(ctx, region, TagPrimaryDisk, "", func(page []cloud.Disk) error {
 			for _, d := range page {

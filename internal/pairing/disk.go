@@ -185,6 +185,12 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 	}
 	pairID, err := r.api.CreatePair(ctx, in)
 	if err != nil {
+		// A concurrent delivery of the same event, or an earlier attempt whose answer was lost,
+		// may have created the pair meanwhile (the legacy API has no ClientToken and refuses a
+		// second pair): when the primary is in a pair now, finish that one, as a later delivery would.
+		if p, ok := r.currentPair(ctx, d.RegionID, func(p cloud.Pair) bool { return p.SourceDiskID == d.ID }); ok {
+			return r.complete(ctx, it, d, p)
+		}
 		return with(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", s.ID, s.RegionID)))
 	}
 	if pairID == "" {
@@ -215,6 +221,24 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 	return res
 }
 
+// currentPair re-lists region, past the invocation's cached listing, and returns the first pair
+// that match accepts.
+func (r *run) currentPair(ctx context.Context, region string, match func(cloud.Pair) bool) (cloud.Pair, bool) {
+	if ctx.Err() != nil {
+		return cloud.Pair{}, false
+	}
+	pairs, err := r.api.ListPairs(ctx, region)
+	if err != nil {
+		return cloud.Pair{}, false
+	}
+	for _, p := range pairs {
+		if p.Status != pairDeleted && match(p) {
+			return p, true
+		}
+	}
+	return cloud.Pair{}, false
+}
+
 // startPair starts a pair. A pair just created is `creating` for a short while and refuses
 // to start; that refusal is retried with backoff, bounded like every other wait.
 func (r *run) startPair(ctx context.Context, region, pairID string) error {
@@ -224,6 +248,12 @@ func (r *run) startPair(ctx context.Context, region, pairID string) error {
 		err := r.api.StartPair(ctx, region, pairID, startToken(pairID))
 		if err == nil || !pairNotReady(err) {
 			return err
+		}
+		// Refused for its status: a concurrent delivery may have started it already (the legacy
+		// start takes no ClientToken and refuses an active pair).
+		started := func(p cloud.Pair) bool { return p.ID == pairID && slices.Contains(replicating, p.Status) }
+		if _, ok := r.currentPair(ctx, region, started); ok {
+			return nil
 		}
 		wait := min(delay, time.Until(limit))
 		if wait <= 0 || !sleep(ctx, wait) {

@@ -195,6 +195,7 @@ type item struct {
 	readIDs   []string    // request IDs of the reads that found it
 	start     time.Time   // when the invocation first knew of it; Duration counts from here
 	done      bool        // res is final before processing
+	processed bool        // a worker wrote res (read only after the pool is closed)
 	res       Result
 }
 
@@ -374,6 +375,12 @@ func (r *run) work(ctx context.Context, it *item) {
 	if ctx.Err() != nil {
 		return
 	}
+	it.processed = true
+	defer func() {
+		if v := recover(); v != nil {
+			it.res = it.panicked(v)
+		}
+	}()
 	tctx, requestIDs := traceCalls(ctx)
 	res := r.process(tctx, it)
 	res.RequestIDs = append(slices.Clip(it.readIDs), requestIDs()...)
@@ -381,9 +388,36 @@ func (r *run) work(ctx context.Context, it *item) {
 	it.res = res
 }
 
+// panicked is the result of a disk whose handling panicked. A panic on a goroutine cannot be
+// recovered anywhere else, and would end the process with every invocation it serves; here it
+// fails one disk (retryably: a later delivery re-reads everything). The value may quote a request
+// URL, so it is sanitized.
+func (it *item) panicked(v any) Result {
+	res := it.result(Failed, ReasonInternalError, "internal error (panic): "+cloud.Sanitize(fmt.Sprint(v)))
+	res.Retryable = true
+	res.Duration = time.Since(it.start)
+	return res
+}
+
+// failUnprocessed fails, after a panic in the goroutine that read and dispatched them, the items
+// no worker got to. Call it once the region's pool is closed.
+func failUnprocessed(items []*item, v any) {
+	for _, it := range items {
+		if !it.done && !it.processed {
+			it.res, it.done = it.panicked(v), true
+		}
+	}
+}
+
 // pairRegion handles an event's disks and instances in one region.
-func (r *run) pairRegion(w window, region string, items []*item, instances []instanceTarget) []*item {
+func (r *run) pairRegion(w window, region string, items []*item, instances []instanceTarget) (out []*item) {
 	ctx := w.admit // reading and waiting until the disks can start
+	out = items
+	defer func() {
+		if v := recover(); v != nil {
+			failUnprocessed(out, v)
+		}
+	}()
 	byID := map[string]*item{}
 	for _, it := range items {
 		byID[it.diskID] = it
@@ -413,27 +447,39 @@ func (r *run) pairRegion(w window, region string, items []*item, instances []ins
 		}
 	}
 
+	out = items
 	p := r.newPool(w)
+	defer p.close() // before the recover above: workers finish, and none outlives the call
 	rd := &reader{r: r, region: region, pool: p}
 	rd.offer(ctx, items)
 	rd.drain(ctx)
-	p.close()
 	return items
 }
+
+// errListingStopped ends a sweep's listing whose pages are no longer taken (after a panic).
+var errListingStopped = errors.New("listing stopped")
 
 // sweepRegion lists the opted-in disks of one region, page by page, and pairs them. The
 // listing runs in its own goroutine, at most a page ahead of the workers: pairing starts with
 // the first page, workers with disks to do never wait for a slow page, and a sweep stopped
 // by its deadline has not paid for pages it would not reach.
-func (r *run) sweepRegion(w window, region string) ([]*item, error) {
+func (r *run) sweepRegion(w window, region string) (items []*item, err error) {
 	ctx := w.admit
 	p := r.newPool(w)
 	rd := &reader{r: r, region: region, pool: p}
 	pages := make(chan []*item, 1)
-	var items []*item // written by the lister until it closes pages
+	stop := make(chan struct{})   // closed when no more pages will be taken
+	listed := make(chan struct{}) // closed when the lister is done with listing and listErr
+	var listing []*item           // written by the lister until it closes pages
 	var listErr error
 	go func() {
+		defer close(listed)
 		defer close(pages)
+		defer func() {
+			if v := recover(); v != nil {
+				listErr = fmt.Errorf("internal error (panic): %s", cloud.Sanitize(fmt.Sprint(v)))
+			}
+		}()
 		seen := map[string]bool{}
 		listErr = r.api.DisksByTag(ctx, region, r.opts.OptInKey, r.opts.OptInValue, func(page []cloud.Disk) error {
 			fresh := make([]*item, 0, len(page))
@@ -442,9 +488,9 @@ func (r *run) sweepRegion(w window, region string) ([]*item, error) {
 					continue
 				}
 				seen[d.ID] = true
-				it := newItem(d.ID, region, false, [2]int{len(items)})
+				it := newItem(d.ID, region, false, [2]int{len(listing)})
 				it.disk = &d
-				items = append(items, it)
+				listing = append(listing, it)
 				fresh = append(fresh, it)
 			}
 			select {
@@ -452,32 +498,48 @@ func (r *run) sweepRegion(w window, region string) ([]*item, error) {
 				return nil
 			case <-ctx.Done(): // listed but not started: reported deadline_exceeded
 				return ctx.Err()
+			case <-stop:
+				return errListingStopped
 			}
 		})
+	}()
+	defer func() {
+		close(stop)
+		<-listed
+		p.close() // workers finish, and none outlives the call
+		items = listing
+		if v := recover(); v != nil {
+			failUnprocessed(items, v)
+			err = fmt.Errorf("sweep %s: internal error (panic): %s", region, cloud.Sanitize(fmt.Sprint(v)))
+		}
 	}()
 	for fresh := range pages {
 		rd.offer(ctx, fresh)
 	}
 	rd.drain(ctx)
-	p.close()
-	err := listErr
-	switch {
+	switch err = listErr; {
 	case err == nil:
 	case errors.Is(err, context.DeadlineExceeded):
 		err = fmt.Errorf("sweep %s: stopped before the deadline after listing %d disks tagged %s=%s; "+
-			"the next sweep continues with the rest: %w", region, len(items), r.opts.OptInKey, r.opts.OptInValue, err)
+			"the next sweep continues with the rest: %w", region, len(listing), r.opts.OptInKey, r.opts.OptInValue, err)
 	default:
 		err = fmt.Errorf("sweep %s: listing disks tagged %s=%s: %w", region, r.opts.OptInKey, r.opts.OptInValue, err)
 	}
-	return items, err
+	return listing, err
 }
 
 // expandInstance lists an instance's disks as items; a new instance's disks may take a
 // moment to show, so an empty list is retried, bounded. When no disks come, the instance
 // gets a result of its own (an item without a disk ID).
-func (r *run) expandInstance(ctx context.Context, in instanceTarget) []*item {
+func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*item) {
 	self := newItem("", in.region, in.created, [2]int{in.order, -1})
 	self.instance = in.id
+	defer func() {
+		if v := recover(); v != nil {
+			self.res, self.done = self.panicked(v), true
+			out = []*item{self}
+		}
+	}()
 	if in.region == "" {
 		self.finish(self.result(Failed, ReasonInvalidTarget, "no region given for instance "+in.id))
 		return []*item{self}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
@@ -32,6 +33,7 @@ const (
 	ReasonNoRouteZone          = "no_route_zone"
 	ReasonInvalidTarget        = "invalid_target"
 	ReasonInvalidOptions       = "invalid_options"
+	ReasonInternalError        = "internal_error" // a bug: the disk's handling panicked
 
 	// Failed: from the cloud's answer.
 	ReasonThrottled           = "throttled"
@@ -49,17 +51,34 @@ const (
 	ReasonAPIError            = "api_error"
 )
 
+// errIncomplete is what a listing shared by an invocation's disks says when the call that made it
+// panicked.
+var errIncomplete = errors.New("internal error: a shared listing did not complete (it panicked)")
+
 // classify turns a cloud error into a reason and whether a later delivery may succeed.
 // ctx is the work context: when it is done, whatever the error says, the disk ran out of time.
 func classify(ctx context.Context, err error) (reason string, retryable bool) {
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || cutByDeadline(ctx, err):
 		return ReasonDeadlineExceeded, true
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return ReasonCanceled, true
+	case errors.Is(err, errIncomplete):
+		return ReasonInternalError, true
 	}
 	return reasonForCode(errorCode(err)), isRetryable(err)
 }
+
+// cutByDeadline tells whether err is an attempt timed out at the context's deadline. The SDK
+// takes no context: the adapter gives each attempt an HTTP client timeout of the time left, and
+// that timer may fire a moment before the context reports it is done.
+func cutByDeadline(ctx context.Context, err error) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && errorCode(err) == cloud.CodeTimeout && time.Until(deadline) < deadlineSlack
+}
+
+// deadlineSlack absorbs the scheduling gap between the two timers.
+const deadlineSlack = 5 * time.Millisecond
 
 // reasonForCode maps an Alibaba Cloud error code (platform-facts.md section 3) to a reason.
 func reasonForCode(code string) string {

@@ -297,3 +297,79 @@ func TestSweepDeadlineThenResume(t *testing.T) {
 	}
 	t.Logf("second sweep: %d calls (%s)", c.Total(), fakecloud.SortedCalls(c.Calls()))
 }
+
+// panicking is a cloud whose method named by panicIn panics: a bug in an adapter must fail the
+// disks it touches (retryably), never the process or the other disks.
+type panicking struct {
+	*fakecloud.Cloud
+	panicIn string
+}
+
+func (p panicking) DisksByTag(ctx context.Context, region, key, value string, fn func([]cloud.Disk) error) error {
+	if p.panicIn == fakecloud.DisksByTag {
+		panic("DisksByTag bug")
+	}
+	return p.Cloud.DisksByTag(ctx, region, key, value, fn)
+}
+
+func (p panicking) ListPairs(ctx context.Context, region string) ([]cloud.Pair, error) {
+	if p.panicIn == fakecloud.ListPairs {
+		panic("ListPairs bug")
+	}
+	return p.Cloud.ListPairs(ctx, region)
+}
+
+func (p panicking) CreatePair(ctx context.Context, in cloud.CreatePairInput) (string, error) {
+	if p.panicIn == fakecloud.CreatePair && in.DiskID == "d-p003" {
+		panic("CreatePair bug")
+	}
+	return p.Cloud.CreatePair(ctx, in)
+}
+
+func TestSweepPanics(t *testing.T) {
+	for _, tc := range []struct {
+		method        string
+		named         bool // secondaries named by tag: the pair listing is read while dispatching
+		wantErr       bool
+		wantResults   int
+		wantPanicked  int // results failed internal_error
+		wantPairedMin int
+	}{
+		{method: fakecloud.DisksByTag, wantErr: true},
+		{method: fakecloud.ListPairs, named: true, wantErr: true, wantResults: 20, wantPanicked: 20},
+		{method: fakecloud.CreatePair, wantResults: 20, wantPanicked: 1, wantPairedMin: 19},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			c := fakecloud.New()
+			for i := range 20 {
+				id := fmt.Sprintf("d-p%03d", i)
+				if tc.named {
+					c.AddDisk(primary(id, pairing.TagSecondaryDisk, id+"-s"))
+					c.AddDisk(secondary(id + "-s"))
+				} else {
+					c.AddDisk(primary(id))
+					c.AddDisk(secondary(id+"-s", pairing.TagPrimaryDisk, id))
+				}
+			}
+			results, err := pairing.New(panicking{c, tc.method}, testOptions()).Sweep(withTimeout(t, 10*time.Second), []string{src})
+			if (err != nil) != tc.wantErr || err != nil && !strings.Contains(err.Error(), "panic") {
+				t.Errorf("error %v, want one: %v (naming the panic)", err, tc.wantErr)
+			}
+			if len(results) != tc.wantResults {
+				t.Fatalf("%d results, want %d", len(results), tc.wantResults)
+			}
+			panicked, paired := 0, 0
+			for _, r := range results {
+				switch {
+				case r.Outcome == pairing.Failed && r.Reason == pairing.ReasonInternalError && r.Retryable:
+					panicked++
+				case r.Outcome == pairing.Paired:
+					paired++
+				}
+			}
+			if panicked != tc.wantPanicked || paired < tc.wantPairedMin {
+				t.Errorf("%d failed internal_error, %d paired; want %d and at least %d", panicked, paired, tc.wantPanicked, tc.wantPairedMin)
+			}
+		})
+	}
+}
