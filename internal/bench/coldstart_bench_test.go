@@ -98,6 +98,12 @@ func (p *runtimeProcess) stop() {
 	p.stub.Close()       //nolint:errcheck // the stand-in's own shutdown
 }
 
+// Repetitions per op of the process benchmarks.
+const (
+	coldStartsPerOp  = 25
+	invocationsPerOp = 100
+)
+
 func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
@@ -108,20 +114,23 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // BenchmarkColdStart: exec to the first GET /next under the FC runtime stand-in, the function
 // against a bare net/http runtime loop, alternating so that both see the same machine load.
-// One op is one start of each. Reports the medians and their ratio (target <= 1.2).
+// One op is coldStartsPerOp starts of each, so that even -benchtime 1x gives a median worth
+// reading. Reports the medians and their ratio (target <= 1.2).
 // ABSR_BENCH_REAL_BINARY=PATH measures that binary instead of this tree's.
 func BenchmarkColdStart(b *testing.B) {
 	real, bare := buildBinaries(b)
 	var realTimes, bareTimes []time.Duration
 	for b.Loop() {
-		for _, bin := range []string{real, bare} {
-			p := startRuntime(b, bin)
-			d := p.firstPoll(b)
-			p.stop()
-			if bin == real {
-				realTimes = append(realTimes, d)
-			} else {
-				bareTimes = append(bareTimes, d)
+		for range coldStartsPerOp {
+			for _, bin := range []string{real, bare} {
+				p := startRuntime(b, bin)
+				d := p.firstPoll(b)
+				p.stop()
+				if bin == real {
+					realTimes = append(realTimes, d)
+				} else {
+					bareTimes = append(bareTimes, d)
+				}
 			}
 		}
 	}
@@ -135,7 +144,7 @@ func BenchmarkColdStart(b *testing.B) {
 // BenchmarkInvocationOverhead: the round trip of one trivial invocation (an event about an
 // instance's tags, which the function ignores without an API call) through the stand-in, the
 // function against the bare loop, alternating, both processes warm. One op is one invocation
-// of each. Reports the medians.
+// of each, invocationsPerOp times. Reports the medians.
 func BenchmarkInvocationOverhead(b *testing.B) {
 	real, bare := buildBinaries(b)
 	payload, err := os.ReadFile("../../events/actiontrail-not-a-disk.json")
@@ -167,10 +176,13 @@ func BenchmarkInvocationOverhead(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		for i := range procs {
-			times[i] = append(times[i], invoke(i))
+		for range invocationsPerOp {
+			for i := range procs {
+				times[i] = append(times[i], invoke(i))
+			}
 		}
 	}
+	b.ReportMetric(float64(len(times[0])), "runs")
 	r, bb := median(times[0]), median(times[1])
 	b.ReportMetric(float64(r.Microseconds()), "real-us")
 	b.ReportMetric(float64(bb.Microseconds()), "bare-us")
