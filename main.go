@@ -44,6 +44,9 @@ Configuration comes from ABSR_* environment variables (see README.md).
 `
 
 func main() {
+	if len(os.Args) == 1 && os.Getenv("FC_RUNTIME_API") != "" {
+		os.Exit(serveFC(os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -52,9 +55,6 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		if os.Getenv("FC_RUNTIME_API") != "" {
-			return serveFC(ctx, stderr)
-		}
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
@@ -73,11 +73,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitUsage
 }
 
-// serveFC runs the Function Compute runtime loop until ctx ends (SIGTERM: FC stops the
-// instance); it returns early only when the configuration is bad. fc.Start never returns, and
-// main has taken SIGTERM from the Go runtime, so without this wait the process would ignore the
-// signal and linger until FC kills it.
-func serveFC(ctx context.Context, stderr io.Writer) int {
+// serveFC runs the Function Compute runtime loop until SIGTERM (FC stops the instance); it
+// returns early only when the configuration is bad. The loop starts before the signal handler is
+// installed: cold start is the time to the first poll. fc.Start never returns, and once SIGTERM
+// is taken from the Go runtime the process would ignore it without this wait.
+func serveFC(stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
@@ -92,6 +92,8 @@ func serveFC(ctx context.Context, stderr io.Writer) int {
 	}
 	defer closePool()
 	go fc.Start(h.FC)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
 	<-ctx.Done()
 	log.Info("stopping", "cause", context.Cause(ctx).Error())
 	return exitOK
