@@ -77,3 +77,24 @@ func TestClassifyContext(t *testing.T) {
 		t.Errorf("wrapped deadline: %s %v", r, retry)
 	}
 }
+
+// The secondary records an invocation caches are shared by every disk naming them: resolving one
+// disk's secondary must hand it a copy, never write to the shared record (a data race when two
+// workers fill in the region of a record the API answered without one).
+func TestResolveSecondaryLeavesCachedRecord(t *testing.T) {
+	e := New(nilAPI{}, Options{Routes: map[string]Route{"cn-hangzhou": {Region: "cn-shanghai"}}})
+	r := e.newRun(context.Background(), false)
+	cached := &cloud.Disk{ID: "d-s", Status: "Available"} // answered without RegionId
+	r.secondaries["cn-shanghai/d-s"] = cached
+	d := cloud.Disk{ID: "d-p", RegionID: "cn-hangzhou", Tags: map[string]string{TagSecondaryDisk: "d-s"}}
+	plan, res := r.resolveSecondary(context.Background(), &item{diskID: "d-p", region: "cn-hangzhou"}, d)
+	if res != nil || plan.disk == nil || plan.disk.RegionID != "cn-shanghai" {
+		t.Fatalf("plan %+v, result %+v", plan, res)
+	}
+	if plan.disk == cached || cached.RegionID != "" {
+		t.Errorf("the cached record was handed out and written: %+v", *cached)
+	}
+}
+
+// nilAPI is a cloud.API that must not be called.
+type nilAPI struct{ cloud.API }
