@@ -84,14 +84,19 @@ func (r *run) backrefCandidates(ctx context.Context, region, primary string) ([]
 }
 
 // secondaryDisk reads a named secondary, from what prefetchSecondaries already read when it can.
-// It returns nil, nil when the disk does not exist.
+// It returns nil, nil when the disk does not exist. The record is the caller's own copy: the
+// cached one is shared by every disk that names the same secondary.
 func (r *run) secondaryDisk(ctx context.Context, region, id string) (*cloud.Disk, error) {
 	key := region + "/" + id
 	r.mu.Lock()
-	d, known := r.secondaries[key]
+	cached, known := r.secondaries[key]
 	r.mu.Unlock()
 	if known {
-		return d, nil
+		if cached == nil {
+			return nil, nil
+		}
+		d := *cached
+		return &d, nil
 	}
 	disks, err := r.api.DescribeDisks(ctx, region, []string{id})
 	if err != nil {
