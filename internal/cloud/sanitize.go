@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -26,13 +27,21 @@ const minSecretLen = 4
 // Sanitize removes credentials from s: the values of the AccessKeyId, AccessKeySecret,
 // SecurityToken and Signature parameters wherever they appear (URL queries, percent-encoded
 // StringToSign echoes as in SignatureDoesNotMatch messages, "Key: value" and JSON forms), and
-// every occurrence of each literal secret, plain or percent-encoded.
+// every occurrence of each literal secret, plain or percent-encoded. To sanitize many strings
+// with the same secrets, prepare them once with NewSanitizer.
 func Sanitize(s string, secrets ...string) string {
-	s = redactLiterals(s, secrets)
-	return redactParams(s)
+	return NewSanitizer(secrets...).Sanitize(s)
 }
 
-func redactLiterals(s string, secrets []string) string {
+// Sanitizer is Sanitize with its secrets prepared: every encoded form of each, lower-cased,
+// longest first. It is safe for concurrent use.
+type Sanitizer struct {
+	forms []string // lower-cased, longest first, no repeats
+}
+
+// NewSanitizer prepares secrets for Sanitize; secrets shorter than 4 characters are ignored, so
+// that a message is not shredded.
+func NewSanitizer(secrets ...string) *Sanitizer {
 	var forms []string
 	for _, secret := range secrets {
 		if len(secret) < minSecretLen {
@@ -40,21 +49,25 @@ func redactLiterals(s string, secrets []string) string {
 		}
 		once := url.QueryEscape(secret)
 		rfc := rfc3986Escape(secret)
-		forms = append(forms, secret, once, rfc, url.QueryEscape(once), url.QueryEscape(rfc),
-			url.PathEscape(secret))
-	}
-	if len(forms) == 0 {
-		return s
+		for _, f := range []string{secret, once, rfc, url.QueryEscape(once), url.QueryEscape(rfc), url.PathEscape(secret)} {
+			forms = append(forms, asciiLower(f))
+		}
 	}
 	// Longest first, so that an encoded form is not half-replaced through a shorter one.
-	sort.Slice(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
-	for i, f := range forms {
-		if i > 0 && f == forms[i-1] {
-			continue
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	return &Sanitizer{forms: slices.Compact(forms)}
+}
+
+// Sanitize removes credentials from s, as the package function Sanitize does.
+func (z *Sanitizer) Sanitize(s string) string {
+	lower := asciiLower(s)
+	for _, f := range z.forms {
+		if strings.Contains(lower, f) {
+			s = replaceFold(s, lower, f, Redacted)
+			lower = asciiLower(s)
 		}
-		s = replaceFold(s, f, Redacted)
 	}
-	return s
+	return redactParams(s, lower)
 }
 
 // rfc3986Escape is the escaping the SDK signs with: space as %20, '*' as %2A, '~' kept.
@@ -65,12 +78,9 @@ func rfc3986Escape(s string) string {
 	return strings.ReplaceAll(e, "%7E", "~")
 }
 
-// replaceFold replaces old in s ignoring ASCII case (percent escapes may come in either case).
-func replaceFold(s, old, repl string) string {
-	lowerS, lowerOld := asciiLower(s), asciiLower(old)
-	if !strings.Contains(lowerS, lowerOld) {
-		return s
-	}
+// replaceFold replaces lowerOld in s, whose lower-cased form is lowerS, ignoring ASCII case
+// (percent escapes may come in either case).
+func replaceFold(s, lowerS, lowerOld, repl string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; ; {
@@ -81,15 +91,15 @@ func replaceFold(s, old, repl string) string {
 		start := i + j
 		b.WriteString(s[last:start])
 		b.WriteString(repl)
-		last = start + len(old)
+		last = start + len(lowerOld)
 		i = last
 	}
 	b.WriteString(s[last:])
 	return b.String()
 }
 
-func redactParams(s string) string {
-	lower := asciiLower(s)
+// redactParams redacts the values of the sensitive parameters in s, whose lower-cased form is lower.
+func redactParams(s, lower string) string {
 	var b strings.Builder
 	copied := 0
 	for pos := 0; pos < len(s); {
@@ -185,10 +195,18 @@ func valueEnd(lower string, i int) int {
 	return len(lower)
 }
 
+// asciiLower lower-cases the ASCII letters of s; it does not allocate when there are none.
 func asciiLower(s string) string {
+	i := 0
+	for i < len(s) && !('A' <= s[i] && s[i] <= 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
+	for ; i < len(b); i++ {
+		if c := b[i]; 'A' <= c && c <= 'Z' {
 			b[i] = c + 'a' - 'A'
 		}
 	}
