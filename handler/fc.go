@@ -26,12 +26,12 @@ func (h *Handler) FC(ctx context.Context, payload []byte) (report *Report, err e
 			}
 		}
 	}
-	secrets := h.secretsOf(inv)
+	z := h.sanitizerOf(inv)
 	// The runtime would print a panic's value and stack as they are; make sure nothing secret
 	// can reach it.
 	defer func() {
 		if v := recover(); v != nil {
-			msg := cloud.Sanitize(fmt.Sprint(v), secrets...)
+			msg := z.Sanitize(fmt.Sprint(v))
 			h.log.Error("panic", "fcRequestId", inv.RequestID, "panic", msg)
 			report, err = nil, fmt.Errorf("internal error: %s", msg)
 		}
@@ -40,7 +40,7 @@ func (h *Handler) FC(ctx context.Context, payload []byte) (report *Report, err e
 	if err != nil {
 		// Function Compute retries an async invocation that returns an error; the report is in
 		// the logs.
-		return nil, errors.New(cloud.Sanitize(err.Error(), secrets...))
+		return nil, errors.New(z.Sanitize(err.Error()))
 	}
 	return report, nil
 }

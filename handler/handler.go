@@ -55,13 +55,12 @@ type Invocation struct {
 // error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed). No log
 // line, report or error carries the invocation's credentials.
 func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*Report, error) {
-	secrets := h.secretsOf(inv)
-	log := slog.New(redactingHandler{inner: h.log.Handler(), secrets: secrets})
-	report, err := h.handle(ctx, inv, payload, log)
+	z := h.sanitizerOf(inv)
+	report, err := h.handle(ctx, inv, payload, h.invocationLogger(z))
 	if report != nil {
-		report.redact(secrets)
+		report.redact(z)
 	}
-	return report, redactError(err, secrets)
+	return report, redactError(err, z)
 }
 
 func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, log *slog.Logger) (*Report, error) {

@@ -10,13 +10,13 @@ import (
 )
 
 // Everything an invocation emits (log lines, the report, the returned error) passes through
-// cloud.Sanitize with the literal credential values it was given. The cloud adapters already
+// a cloud.Sanitizer of the literal credential values it was given, prepared once per invocation. The cloud adapters already
 // sanitize what they return; this is the last line for whatever else may quote a credential: a
 // panic's value, a payload that names one.
 
-// secretsOf lists the credential values an invocation's output must never contain: those the
-// invocation brought, and the Handler's own when they are static.
-func (h *Handler) secretsOf(inv Invocation) []string {
+// sanitizerOf sanitizes of the credential values an invocation's output must never contain: those
+// the invocation brought, and the Handler's own when they are static.
+func (h *Handler) sanitizerOf(inv Invocation) *cloud.Sanitizer {
 	var out []string
 	add := func(c cloud.Credentials) {
 		for _, v := range []string{c.AccessKeySecret, c.SecurityToken, c.AccessKeyID} {
@@ -36,17 +36,22 @@ func (h *Handler) secretsOf(inv Invocation) []string {
 			add(*c)
 		}
 	}
-	return out
+	return cloud.NewSanitizer(out...)
+}
+
+// invocationLogger is the Handler's logger with every record sanitized by z.
+func (h *Handler) invocationLogger(z *cloud.Sanitizer) *slog.Logger {
+	return slog.New(redactingHandler{inner: h.log.Handler(), z: z})
 }
 
 // redactError returns err with its text sanitized. errors.Is still finds what err wraps
 // (ErrPayload, ErrRetryable, ...); the unsanitized error itself stays unreachable.
-func redactError(err error, secrets []string) error {
+func redactError(err error, z *cloud.Sanitizer) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	clean := cloud.Sanitize(msg, secrets...)
+	clean := z.Sanitize(msg)
 	if clean == msg {
 		return err
 	}
@@ -62,8 +67,8 @@ func (e *redactedError) Error() string        { return e.msg }
 func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
 
 // redact sanitizes the report's free-text fields and those copied from the payload.
-func (r *Report) redact(secrets []string) {
-	clean := func(p *string) { *p = cloud.Sanitize(*p, secrets...) }
+func (r *Report) redact(z *cloud.Sanitizer) {
+	clean := func(p *string) { *p = z.Sanitize(*p) }
 	event := func(e *EventInfo) { clean(&e.ID); clean(&e.Source); clean(&e.Type); clean(&e.Name) }
 	event(&r.Event)
 	for i := range r.Ignored {
@@ -77,8 +82,8 @@ func (r *Report) redact(secrets []string) {
 
 // redactingHandler sanitizes every log record's message and attributes before inner sees them.
 type redactingHandler struct {
-	inner   slog.Handler
-	secrets []string
+	inner slog.Handler
+	z     *cloud.Sanitizer
 }
 
 func (h redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -86,7 +91,7 @@ func (h redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h redactingHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, cloud.Sanitize(r.Message, h.secrets...), r.PC)
+	out := slog.NewRecord(r.Time, r.Level, h.z.Sanitize(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.attr(a))
 		return true
@@ -99,18 +104,18 @@ func (h redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	for i, a := range attrs {
 		clean[i] = h.attr(a)
 	}
-	return redactingHandler{inner: h.inner.WithAttrs(clean), secrets: h.secrets}
+	return redactingHandler{inner: h.inner.WithAttrs(clean), z: h.z}
 }
 
 func (h redactingHandler) WithGroup(name string) slog.Handler {
-	return redactingHandler{inner: h.inner.WithGroup(name), secrets: h.secrets}
+	return redactingHandler{inner: h.inner.WithGroup(name), z: h.z}
 }
 
 func (h redactingHandler) attr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, cloud.Sanitize(v.String(), h.secrets...))
+		return slog.String(a.Key, h.z.Sanitize(v.String()))
 	case slog.KindGroup:
 		group := v.Group()
 		clean := make([]slog.Attr, len(group))
@@ -123,15 +128,15 @@ func (h redactingHandler) attr(a slog.Attr) slog.Attr {
 		case []string:
 			clean := make([]string, len(x))
 			for i, s := range x {
-				clean[i] = cloud.Sanitize(s, h.secrets...)
+				clean[i] = h.z.Sanitize(s)
 			}
 			return slog.Any(a.Key, clean)
 		case error:
-			return slog.String(a.Key, cloud.Sanitize(x.Error(), h.secrets...))
+			return slog.String(a.Key, h.z.Sanitize(x.Error()))
 		default:
 			// Anything else is logged as its text would be, sanitized.
 			s := fmt.Sprint(x)
-			if clean := cloud.Sanitize(s, h.secrets...); clean != s {
+			if clean := h.z.Sanitize(s); clean != s {
 				return slog.String(a.Key, clean)
 			}
 		}
