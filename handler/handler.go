@@ -151,7 +151,7 @@ func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, lo
 	if runErr != nil {
 		attrs = append(attrs, "error", runErr.Error())
 		log.Error("invocation done", attrs...)
-		if cloud.IsRetryable(runErr) || errors.Is(runErr, context.DeadlineExceeded) {
+		if retryable > 0 || cloud.IsRetryable(runErr) || errors.Is(runErr, context.DeadlineExceeded) {
 			return report, fmt.Errorf("%w: %w", ErrRetryable, runErr)
 		}
 		return report, runErr
