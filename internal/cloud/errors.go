@@ -151,8 +151,9 @@ func classify(action string, err error, secrets []string) *Error {
 		t := classifyTransport(err)
 		out.Code, out.Message, out.Retryable = t.Code, t.Message, t.Retryable
 	}
-	out.Message = truncate(Sanitize(out.Message, secrets...), maxMessageLen)
-	out.RequestID = Sanitize(out.RequestID, secrets...)
+	z := NewSanitizer(secrets...)
+	out.Message = truncate(z.Sanitize(out.Message), maxMessageLen)
+	out.RequestID = z.Sanitize(out.RequestID)
 	return out
 }
 

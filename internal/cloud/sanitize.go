@@ -58,10 +58,15 @@ func NewSanitizer(secrets ...string) *Sanitizer {
 	return &Sanitizer{forms: slices.Compact(forms)}
 }
 
-// Sanitize removes credentials from s, as the package function Sanitize does.
+// Sanitize removes credentials from s, as the package function Sanitize does. A nil Sanitizer
+// knows no literal secrets.
 func (z *Sanitizer) Sanitize(s string) string {
+	var forms []string
+	if z != nil {
+		forms = z.forms
+	}
 	lower := asciiLower(s)
-	for _, f := range z.forms {
+	for _, f := range forms {
 		if strings.Contains(lower, f) {
 			s = replaceFold(s, lower, f, Redacted)
 			lower = asciiLower(s)

@@ -122,3 +122,20 @@ func TestCredentialsDoNotPrint(t *testing.T) {
 		}
 	}
 }
+
+// A Sanitizer prepared once answers as Sanitize does with the same secrets; a nil one as Sanitize
+// without secrets.
+func TestSanitizerMatchesSanitize(t *testing.T) {
+	secrets := []string{testSecret, testToken, testAKID}
+	z := NewSanitizer(secrets...)
+	var none *Sanitizer
+	for _, s := range []string{"", "plain text", "oops " + testSecret + " " + url.QueryEscape(strings.ToUpper(testToken)),
+		"AccessKeyId=" + testAKID + "&Signature=abc", "Signature: abcDEF " + rfc3986Escape(testToken)} {
+		if got, want := z.Sanitize(s), Sanitize(s, secrets...); got != want {
+			t.Errorf("Sanitizer.Sanitize(%q) = %q, Sanitize = %q", s, got, want)
+		}
+		if got, want := none.Sanitize(s), Sanitize(s); got != want {
+			t.Errorf("nil Sanitizer.Sanitize(%q) = %q, Sanitize = %q", s, got, want)
+		}
+	}
+}
