@@ -52,8 +52,9 @@ type Invocation struct {
 }
 
 // Handle runs one invocation. The report is always returned when the payload was decoded; the
-// error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed). No log
-// line, report or error carries the invocation's credentials.
+// error wraps ErrPayload (nothing was done) or ErrRetryable (the report says what failed), or
+// neither when a sweep's listing failed for good and no disk failed retryably. No log line,
+// report or error carries the invocation's credentials.
 func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*Report, error) {
 	z := h.sanitizerOf(inv)
 	report, err := h.handle(ctx, inv, payload, h.invocationLogger(z))
