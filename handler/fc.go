@@ -36,11 +36,11 @@ func (h *Handler) FC(ctx context.Context, payload []byte) (report *Report, err e
 			report, err = nil, fmt.Errorf("internal error: %s", msg)
 		}
 	}()
-	report, err = h.Handle(ctx, inv, payload)
+	report, err = h.handleSanitized(ctx, inv, payload, z)
 	if err != nil {
 		// Function Compute retries an async invocation that returns an error; the report is in
-		// the logs.
-		return nil, errors.New(z.Sanitize(err.Error()))
+		// the logs. The text is already sanitized; only the text goes back.
+		return nil, errors.New(err.Error())
 	}
 	return report, nil
 }

@@ -56,7 +56,11 @@ type Invocation struct {
 // neither when a sweep's listing failed for good and no disk failed retryably. No log line,
 // report or error carries the invocation's credentials.
 func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (*Report, error) {
-	z := h.sanitizerOf(inv)
+	return h.handleSanitized(ctx, inv, payload, h.sanitizerOf(inv))
+}
+
+// handleSanitized is Handle with the invocation's Sanitizer already prepared.
+func (h *Handler) handleSanitized(ctx context.Context, inv Invocation, payload []byte, z *cloud.Sanitizer) (*Report, error) {
 	report, err := h.handle(ctx, inv, payload, h.invocationLogger(z))
 	if report != nil {
 		report.redact(z)
