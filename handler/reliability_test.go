@@ -260,18 +260,6 @@ func relCheckPairedOnce(t testing.TB, srv *emulator.Server, primaries []string) 
 	}
 }
 
-func relChangingCalls(srv *emulator.Server) int {
-	n := 0
-	for action, c := range srv.Calls().Calls {
-		switch action {
-		case "ecs/CreateDisk", "ecs/TagResources", "ebs/CreateDiskReplicaPair", "ebs/StartDiskReplicaPair",
-			"ecs/CreateDiskReplicaPair", "ecs/StartDiskReplicaPair":
-			n += c
-		}
-	}
-	return n
-}
-
 func relSkipShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the emulator")

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -50,15 +49,7 @@ func emuPool(t *testing.T, srv *emulator.Server, api string, mutate ...func(*Opt
 	t.Helper()
 	opts := Options{API: api, ECSEndpoint: srv.URL(), EBSEndpoint: srv.URL(),
 		Retry: RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}}
-	for _, m := range mutate {
-		m(&opts)
-	}
-	p, err := NewPool(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
+	return newTestPool(t, opts, mutate...)
 }
 
 func emuCtx(t *testing.T) context.Context {
@@ -178,16 +169,7 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 			observed[strings.Replace(key, "/", ":", 1)] = true
 		}
 	}
-	var got []string
-	for a := range observed {
-		got = append(got, a)
-	}
-	want := append([]string(nil), Actions()...)
-	sort.Strings(got)
-	sort.Strings(want)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("the emulator saw %v\nActions() says %v", got, want)
-	}
+	checkActionsObserved(t, observed)
 }
 
 func TestEmulatorPagingDisks(t *testing.T) {

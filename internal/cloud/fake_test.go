@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,6 +83,12 @@ func (f *fakeCloud) pool(t testing.TB, api string, mutate ...func(*Options)) *Po
 	t.Helper()
 	opts := Options{API: api, ECSEndpoint: f.url(), EBSEndpoint: f.url(), MaxQPS: 0,
 		Retry: RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}}
+	return newTestPool(t, opts, mutate...)
+}
+
+// newTestPool is a Pool with opts after every mutate, closed when the test ends.
+func newTestPool(t testing.TB, opts Options, mutate ...func(*Options)) *Pool {
+	t.Helper()
 	for _, m := range mutate {
 		m(&opts)
 	}
@@ -90,6 +98,17 @@ func (f *fakeCloud) pool(t testing.TB, api string, mutate ...func(*Options)) *Po
 	}
 	t.Cleanup(p.Close)
 	return p
+}
+
+// checkActionsObserved fails the test unless the actions observed (keys "ecs:CreateDisk" and so
+// on) are exactly Actions().
+func checkActionsObserved(t *testing.T, observed map[string]bool) {
+	t.Helper()
+	got := slices.Sorted(maps.Keys(observed))
+	want := slices.Sorted(slices.Values(Actions()))
+	if !slices.Equal(got, want) {
+		t.Fatalf("observed %v\nActions() says %v", got, want)
+	}
 }
 
 var testCreds = Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
