@@ -228,54 +228,29 @@ func TestOutcomes(t *testing.T) {
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotFound, secondary: "d-gone", noChangeCall: true},
 		},
 		{
-			name: "secondary size differs",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Size = 200
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "size 200 GiB", noChangeCall: true},
+			name:  "secondary size differs",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Size = 200 }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "size 200 GiB", noChangeCall: true},
 		},
 		{
-			name: "secondary performance level differs",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.PerformanceLevel = "PL2"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "performance level PL2", noChangeCall: true},
+			name:  "secondary performance level differs",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.PerformanceLevel = "PL2" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "performance level PL2", noChangeCall: true},
 		},
 		{
-			name: "secondary category differs",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Category = "cloud_auto"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "category cloud_auto", noChangeCall: true},
+			name:  "secondary category differs",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Category = "cloud_auto" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "category cloud_auto", noChangeCall: true},
 		},
 		{
-			name: "secondary in the same region",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s", pairing.TagSecondaryRegion, src))
-				s := secondary("d-s")
-				s.RegionID, s.ZoneID = src, srcZone
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondarySameRegion, noChangeCall: true},
+			name:  "secondary in the same region",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.RegionID, d.ZoneID = src, srcZone }, pairing.TagSecondaryRegion, src),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondarySameRegion, noChangeCall: true},
 		},
 		{
-			name: "secondary attached",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Status, s.InstanceID = "In_use", "i-sh"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryAttached, msgContains: "i-sh", noChangeCall: true},
+			name:  "secondary attached",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Status, d.InstanceID = "In_use", "i-sh" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryAttached, msgContains: "i-sh", noChangeCall: true},
 		},
 		{
 			name: "secondary in another pair",
@@ -348,14 +323,9 @@ func TestOutcomes(t *testing.T) {
 				pairs: 1, msgContains: "starting it"},
 		},
 		{
-			name: "secondary still detaching",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Status = "Detaching"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotReady, retryable: true, noChangeCall: true},
+			name:  "secondary still detaching",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Status = "Detaching" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotReady, retryable: true, noChangeCall: true},
 		},
 		{
 			name: "primary read throttled",
@@ -625,5 +595,16 @@ func TestAutoCreateRetryReusesDisk(t *testing.T) {
 	}
 	if ids := c.DiskIDs(dst); len(ids) != 1 {
 		t.Errorf("disks in %s: %v, want exactly one secondary", dst, ids)
+	}
+}
+
+// withTaggedSecondary is a setup with the primary d-p naming d-s in dr:secondary-disk (and the
+// further tags primaryTags, key, value...) and d-s as secondary changes it.
+func withTaggedSecondary(change func(*cloud.Disk), primaryTags ...string) func(*fakecloud.Cloud, *pairing.Options) {
+	return func(c *fakecloud.Cloud, _ *pairing.Options) {
+		c.AddDisk(primary("d-p", append([]string{pairing.TagSecondaryDisk, "d-s"}, primaryTags...)...))
+		s := secondary("d-s")
+		change(&s)
+		c.AddDisk(s)
 	}
 }
