@@ -243,6 +243,18 @@ func (f *fakeCloud) id(prefix string) string {
 	return fmt.Sprintf("%s-%06d", prefix, f.nextID)
 }
 
+// idForToken is what a create call answers: the ID it gave before for the same action and
+// ClientToken, or a new one (isNew) when there is no such call or no token.
+func (f *fakeCloud) idForToken(action, token, prefix string) (id string, isNew bool) {
+	key := action + token
+	if id := f.byToken[key]; id != "" && token != "" {
+		return id, false
+	}
+	id = f.id(prefix)
+	f.byToken[key] = id
+	return id, true
+}
+
 // answer applies call to the model.
 func (f *fakeCloud) answer(c fakeCall) (int, any) {
 	f.mu.Lock()
@@ -277,11 +289,8 @@ func (f *fakeCloud) answer(c fakeCall) (int, any) {
 		return 200, map[string]any{"RequestId": reqID, "TotalCount": len(match), "NextToken": next,
 			"Disks": map[string]any{"Disk": page}}
 	case "CreateDisk@2014-05-26":
-		key := c.Action + q.Get("ClientToken")
-		id := f.byToken[key]
-		if id == "" || q.Get("ClientToken") == "" {
-			id = f.id("d-new")
-			f.byToken[key] = id
+		id, isNew := f.idForToken(c.Action, q.Get("ClientToken"), "d-new")
+		if isNew {
 			size, _ := strconv.Atoi(q.Get("Size"))
 			disk := map[string]any{"DiskId": id, "RegionId": region, "ZoneId": q.Get("ZoneId"),
 				"Category": q.Get("DiskCategory"), "PerformanceLevel": q.Get("PerformanceLevel"), "Size": size,
@@ -324,11 +333,8 @@ func (f *fakeCloud) answer(c fakeCall) (int, any) {
 		return 200, map[string]any{"RequestId": reqID, "NextToken": next,
 			"DiskReplicaPairs": map[string]any{"DiskReplicaPair": page}}
 	case "CreateDiskReplicaPair@2021-07-30":
-		key := c.Action + q.Get("ClientToken")
-		id := f.byToken[key]
-		if id == "" || q.Get("ClientToken") == "" {
-			id = f.id("pair")
-			f.byToken[key] = id
+		id, isNew := f.idForToken(c.Action, q.Get("ClientToken"), "pair")
+		if isNew {
 			f.ebsPairs = append(f.ebsPairs, map[string]any{"ReplicaPairId": id, "Status": "created",
 				"SourceDiskId": q.Get("DiskId"), "SourceRegion": region, "SourceZoneId": q.Get("SourceZoneId"),
 				"DestinationDiskId": q.Get("DestinationDiskId"), "DestinationRegion": q.Get("DestinationRegionId"),
