@@ -110,6 +110,9 @@ func TestAgainstEmulator(t *testing.T) {
 
 			// Nothing left to do: a second event and a sweep change nothing.
 			before := emutest.ChangingCalls(srv)
+			if before == 0 {
+				t.Errorf("no changing call counted for the first run, which paired 4 disks")
+			}
 			for _, r := range e.Pair(ctx, []pairing.Target{{Region: src, DiskIDs: ids}}) {
 				if r.DiskID != "d-bp1off" && r.Outcome != pairing.AlreadyPaired {
 					t.Errorf("second run %s: %s/%s %s", r.DiskID, r.Outcome, r.Reason, r.Message)
