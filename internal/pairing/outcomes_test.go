@@ -285,40 +285,32 @@ func TestOutcomes(t *testing.T) {
 		},
 		{
 			name: "new disk visible after a few reads",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Hide("d-p", 3)
-			},
+			}),
 			target: pairing.Target{Region: src, DiskIDs: []string{"d-p"}, Created: true},
 			want:   want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
 		{
 			name: "disk ready after a few reads",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.CreatingFor("d-p", 3)
-			},
+			}),
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
 		{
 			name: "new pair refuses to start for a while",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.NewPairCreatingFor = 3
-			},
+			}),
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
 		{
 			name: "new pair never startable within the wait: retryable, healed later",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.NewPairCreatingFor = 1 << 30
 				o.DiskWait = 20 * o.PollInterval
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonInvalidStatus, retryable: true, secondary: "d-s",
 				pairs: 1, msgContains: "starting it"},
 		},
@@ -405,38 +397,30 @@ func TestOutcomes(t *testing.T) {
 		},
 		{
 			name: "Start and MarkPrimary off",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				o.Start, o.MarkPrimary = false, false
-			},
+			}),
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: false, pairs: 1, primaryMark: false},
 		},
 		{
 			name: "throttled CreatePair",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "Throttling.User", Message: "slow down", Retryable: true}, -1)
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonThrottled, retryable: true, secondary: "d-s", msgContains: "slow down"},
 		},
 		{
 			name: "permission denied on TagResources after pairing",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Fail(fakecloud.TagDisks, &cloud.Error{Code: "Forbidden.RAM", Message: "not authorized"}, -1)
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonPermissionDenied, started: true, pairs: 1, msgContains: "marking"},
 		},
 		{
 			name: "quota exceeded",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "OperationDenied.QuotaExceed", Message: "quota"}, -1)
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonQuotaExceeded},
 		},
 		{
@@ -606,5 +590,15 @@ func withTaggedSecondary(change func(*cloud.Disk), primaryTags ...string) func(*
 		s := secondary("d-s")
 		change(&s)
 		c.AddDisk(s)
+	}
+}
+
+// withBackReferenced is a setup with the primary d-p and the Available d-s tagged back to it, then
+// more.
+func withBackReferenced(more func(c *fakecloud.Cloud, o *pairing.Options)) func(*fakecloud.Cloud, *pairing.Options) {
+	return func(c *fakecloud.Cloud, o *pairing.Options) {
+		c.AddDisk(primary("d-p"))
+		c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+		more(c, o)
 	}
 }
