@@ -218,21 +218,13 @@ func checkDisks(t *testing.T, rep handler.Report, want []diskWant) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("results\n got %+v\nwant %+v", got, want)
 	}
-	var s handler.Summary
+	// Counted here rather than taken from the handler, so that the check does not grade itself.
+	n := map[pairing.Outcome]int{}
 	for _, r := range rep.Results {
-		switch r.Outcome {
-		case pairing.Paired:
-			s.Paired++
-		case pairing.Planned:
-			s.Planned++
-		case pairing.AlreadyPaired:
-			s.AlreadyPaired++
-		case pairing.Skipped:
-			s.Skipped++
-		case pairing.Failed:
-			s.Failed++
-		}
+		n[r.Outcome]++
 	}
+	s := handler.Summary{Paired: n[pairing.Paired], Planned: n[pairing.Planned], AlreadyPaired: n[pairing.AlreadyPaired],
+		Skipped: n[pairing.Skipped], Failed: n[pairing.Failed]}
 	if rep.Summary != s {
 		t.Errorf("summary %+v, the results count %+v", rep.Summary, s)
 	}

@@ -53,7 +53,7 @@ func TestFCWrongCredentials(t *testing.T) {
 			emu := e2eStartEmulator(t, emutest.World(
 				emutest.Disk("d-bp1primary", "cn-hangzhou-h", emutest.OptIn()),
 				emutest.Disk("d-uf6secondary", "cn-shanghai-b", emutest.BackRef("d-bp1primary"))))
-			log := &e2eLog{}
+			log := &handler.TestLog{}
 			// The Handler's own source is empty: only the invocation's credentials can sign.
 			h, closePool, err := handler.Setup(e2eConfig(t, e2eEnv(emu.URL())), cloud.Credentials{},
 				slog.New(slog.NewJSONHandler(log, nil)), "cn-hangzhou")

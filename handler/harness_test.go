@@ -111,41 +111,6 @@ func (e *e2eEmulator) sentSignatures() []string {
 	return slices.Clone(e.signatures)
 }
 
-// e2eLog is a concurrency-safe buffer for the handler's JSON log.
-type e2eLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *e2eLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *e2eLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// lines decodes every log line; a line that is not JSON fails the test.
-func (l *e2eLog) lines(t testing.TB) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // e2eEnv is the environment every case starts from: a route with a zone, and the emulator's
 // address for both endpoints.
 func e2eEnv(emulatorURL string) map[string]string {
@@ -183,7 +148,7 @@ func e2eCredentials() cloud.Credentials {
 type e2eRun struct {
 	report *handler.Report
 	err    error
-	log    *e2eLog
+	log    *handler.TestLog
 	calls  map[string]int // the emulator calls this invocation made, by product/Action
 }
 
@@ -194,7 +159,7 @@ func e2eInvoke(t testing.TB, emu *e2eEmulator, cfg config.Config, creds cloud.Cr
 
 func e2eInvokeWithin(t testing.TB, emu *e2eEmulator, cfg config.Config, creds cloud.CredentialSource, inv handler.Invocation, payload []byte, timeout time.Duration) e2eRun {
 	t.Helper()
-	log := &e2eLog{}
+	log := &handler.TestLog{}
 	h, closePool, err := handler.Setup(cfg, creds, slog.New(slog.NewJSONHandler(log, nil)), "cn-hangzhou")
 	if err != nil {
 		t.Fatalf("handler.Setup: %v", err)
@@ -297,7 +262,7 @@ func e2eCheckReport(t testing.TB, run e2eRun, requestID string) {
 	}
 
 	var diskLines []map[string]any
-	for _, line := range run.log.lines(t) {
+	for _, line := range run.log.Lines(t) {
 		if line["fcRequestId"] != requestID {
 			t.Errorf("log line without fcRequestId %q: %v", requestID, line)
 		}

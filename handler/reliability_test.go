@@ -121,28 +121,6 @@ func relNewHandler(t testing.TB, cfg config.Config, o cloud.Options, creds cloud
 	return New(cfg, pool, creds, log, relSrc)
 }
 
-// relLog collects log output from concurrent invocations.
-type relLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *relLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *relLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *relLog) logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // relTagEvent is the ActionTrail record of a TagResources call setting dr=enabled on disks, as
 // EventBridge delivers it.
 func relTagEvent(id string, disks []string) []byte {
@@ -258,18 +236,6 @@ func relCheckPairedOnce(t testing.TB, srv *emulator.Server, primaries []string) 
 	if n := len(snap.Pairs); n != len(primaries) {
 		t.Errorf("%d pairs in the world, want %d", n, len(primaries))
 	}
-}
-
-func relChangingCalls(srv *emulator.Server) int {
-	n := 0
-	for action, c := range srv.Calls().Calls {
-		switch action {
-		case "ecs/CreateDisk", "ecs/TagResources", "ebs/CreateDiskReplicaPair", "ebs/StartDiskReplicaPair",
-			"ecs/CreateDiskReplicaPair", "ecs/StartDiskReplicaPair":
-			n += c
-		}
-	}
-	return n
 }
 
 func relSkipShort(t *testing.T) {
@@ -649,8 +615,8 @@ func TestReliabilityMalformedInput(t *testing.T) {
 
 	srv := emutest.Start(t, nil)
 	cfg := relConfig(t, srv)
-	logs := &relLog{}
-	h := relNewHandler(t, cfg, relPoolOptions(cfg), relCreds, logs.logger())
+	logs := &TestLog{}
+	h := relNewHandler(t, cfg, relPoolOptions(cfg), relCreds, logs.debugLogger())
 	read := func(t *testing.T, dir, file string) []byte {
 		if file == "oversized" {
 			return append(append([]byte(`{"diskIds":["d-bp1rel000"],"pad":"`), bytes.Repeat([]byte("x"), 6<<20)...), `"}`...)
@@ -696,7 +662,7 @@ func TestReliabilityMalformedInput(t *testing.T) {
 	}
 
 	// What only the handler can tell: a payload or a configuration that names no region.
-	noRegion := New(cfg, h.pool, relCreds, logs.logger(), "")
+	noRegion := New(cfg, h.pool, relCreds, logs.debugLogger(), "")
 	noRegion.cfg.SourceRegions = nil
 	if _, err := noRegion.Handle(context.Background(), Invocation{}, []byte(`{"diskIds":["d-bp1rel000"]}`)); !errors.Is(err, ErrPayload) ||
 		!strings.Contains(err.Error(), "names no region (regionId) and the function's region is unknown (set FC_REGION)") {

@@ -299,8 +299,8 @@ func TestSecretsNeverLeave(t *testing.T) {
 		if tc.endpoint != "" {
 			o.ECSEndpoint, o.EBSEndpoint = tc.endpoint, tc.endpoint
 		}
-		logs := &relLog{}
-		h := relNewHandler(t, cfg, o, relCreds, logs.logger())
+		logs := &TestLog{}
+		h := relNewHandler(t, cfg, o, relCreds, logs.debugLogger())
 		switch tc.panicIn {
 		case "":
 		case "wrap":

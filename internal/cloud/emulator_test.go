@@ -5,11 +5,9 @@ package cloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -50,15 +48,7 @@ func emuPool(t *testing.T, srv *emulator.Server, api string, mutate ...func(*Opt
 	t.Helper()
 	opts := Options{API: api, ECSEndpoint: srv.URL(), EBSEndpoint: srv.URL(),
 		Retry: RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}}
-	for _, m := range mutate {
-		m(&opts)
-	}
-	p, err := NewPool(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
+	return newTestPool(t, opts, mutate...)
 }
 
 func emuCtx(t *testing.T) context.Context {
@@ -178,16 +168,7 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 			observed[strings.Replace(key, "/", ":", 1)] = true
 		}
 	}
-	var got []string
-	for a := range observed {
-		got = append(got, a)
-	}
-	want := append([]string(nil), Actions()...)
-	sort.Strings(got)
-	sort.Strings(want)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("the emulator saw %v\nActions() says %v", got, want)
-	}
+	checkActionsObserved(t, observed)
 }
 
 func TestEmulatorPagingDisks(t *testing.T) {
@@ -442,22 +423,10 @@ func TestEmulatorDeadline(t *testing.T) {
 	srv := emutest.Start(t, faultWorld(1))
 	srv.SetFaults(emulator.Faults{LatencyMs: 60_000})
 	api := emuPool(t, srv, APIEBS, func(o *Options) { o.RequestTimeout = 10 * time.Minute }).Client(emuCreds)
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
+	checkEndsAtDeadline(t, 400*time.Millisecond, 50*time.Second, func(ctx context.Context) error {
 		_, err := api.DescribeDisks(ctx, "cn-hangzhou", []string{"d-bp1prim000"})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if Code(err) != CodeDeadlineExceeded || !IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("err %v", err)
-		}
-		assertNoCredentials(t, err.Error())
-	case <-time.After(50 * time.Second):
-		t.Fatal("the call ignored its deadline")
-	}
+		return err
+	})
 	if n := srv.Calls().Calls["ecs/DescribeDisks"]; n != 1 {
 		t.Fatalf("%d calls: nothing may start after the deadline", n)
 	}

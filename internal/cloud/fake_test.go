@@ -6,12 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,6 +82,12 @@ func (f *fakeCloud) pool(t testing.TB, api string, mutate ...func(*Options)) *Po
 	t.Helper()
 	opts := Options{API: api, ECSEndpoint: f.url(), EBSEndpoint: f.url(), MaxQPS: 0,
 		Retry: RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond}}
+	return newTestPool(t, opts, mutate...)
+}
+
+// newTestPool is a Pool with opts after every mutate, closed when the test ends.
+func newTestPool(t testing.TB, opts Options, mutate ...func(*Options)) *Pool {
+	t.Helper()
 	for _, m := range mutate {
 		m(&opts)
 	}
@@ -90,6 +97,17 @@ func (f *fakeCloud) pool(t testing.TB, api string, mutate ...func(*Options)) *Po
 	}
 	t.Cleanup(p.Close)
 	return p
+}
+
+// checkActionsObserved fails the test unless the actions observed (keys "ecs:CreateDisk" and so
+// on) are exactly Actions().
+func checkActionsObserved(t *testing.T, observed map[string]bool) {
+	t.Helper()
+	got := slices.Sorted(maps.Keys(observed))
+	want := slices.Sorted(slices.Values(Actions()))
+	if !slices.Equal(got, want) {
+		t.Fatalf("observed %v\nActions() says %v", got, want)
+	}
 }
 
 var testCreds = Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
@@ -225,6 +243,18 @@ func (f *fakeCloud) id(prefix string) string {
 	return fmt.Sprintf("%s-%06d", prefix, f.nextID)
 }
 
+// idForToken is what a create call answers: the ID it gave before for the same action and
+// ClientToken, or a new one (isNew) when there is no such call or no token.
+func (f *fakeCloud) idForToken(action, token, prefix string) (id string, isNew bool) {
+	key := action + token
+	if id := f.byToken[key]; id != "" && token != "" {
+		return id, false
+	}
+	id = f.id(prefix)
+	f.byToken[key] = id
+	return id, true
+}
+
 // answer applies call to the model.
 func (f *fakeCloud) answer(c fakeCall) (int, any) {
 	f.mu.Lock()
@@ -259,11 +289,8 @@ func (f *fakeCloud) answer(c fakeCall) (int, any) {
 		return 200, map[string]any{"RequestId": reqID, "TotalCount": len(match), "NextToken": next,
 			"Disks": map[string]any{"Disk": page}}
 	case "CreateDisk@2014-05-26":
-		key := c.Action + q.Get("ClientToken")
-		id := f.byToken[key]
-		if id == "" || q.Get("ClientToken") == "" {
-			id = f.id("d-new")
-			f.byToken[key] = id
+		id, isNew := f.idForToken(c.Action, q.Get("ClientToken"), "d-new")
+		if isNew {
 			size, _ := strconv.Atoi(q.Get("Size"))
 			disk := map[string]any{"DiskId": id, "RegionId": region, "ZoneId": q.Get("ZoneId"),
 				"Category": q.Get("DiskCategory"), "PerformanceLevel": q.Get("PerformanceLevel"), "Size": size,
@@ -306,11 +333,8 @@ func (f *fakeCloud) answer(c fakeCall) (int, any) {
 		return 200, map[string]any{"RequestId": reqID, "NextToken": next,
 			"DiskReplicaPairs": map[string]any{"DiskReplicaPair": page}}
 	case "CreateDiskReplicaPair@2021-07-30":
-		key := c.Action + q.Get("ClientToken")
-		id := f.byToken[key]
-		if id == "" || q.Get("ClientToken") == "" {
-			id = f.id("pair")
-			f.byToken[key] = id
+		id, isNew := f.idForToken(c.Action, q.Get("ClientToken"), "pair")
+		if isNew {
 			f.ebsPairs = append(f.ebsPairs, map[string]any{"ReplicaPairId": id, "Status": "created",
 				"SourceDiskId": q.Get("DiskId"), "SourceRegion": region, "SourceZoneId": q.Get("SourceZoneId"),
 				"DestinationDiskId": q.Get("DestinationDiskId"), "DestinationRegion": q.Get("DestinationRegionId"),
@@ -393,13 +417,4 @@ func loadFixture(t testing.TB, name string, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

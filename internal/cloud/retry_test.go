@@ -240,24 +240,32 @@ func TestDeadlineBoundsTheRequest(t *testing.T) {
 	p := f.pool(t, APIEBS, func(o *Options) { o.RequestTimeout = 10 * time.Minute })
 	withSeams(p, 0.5)
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer { return &fakeAnswer{fault: "hang"} })
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	checkEndsAtDeadline(t, 300*time.Millisecond, time.Minute, func(ctx context.Context) error {
+		_, err := p.Client(testCreds).ListPairs(ctx, "cn-hangzhou")
+		return err
+	})
+	if n := len(f.Calls()); n != 1 {
+		t.Fatalf("%d calls: no attempt may start without time left", n)
+	}
+}
+
+// checkEndsAtDeadline runs call with a context that expires after deadline and fails the test
+// unless call returns within limit with a retryable deadline_exceeded error wrapping
+// context.DeadlineExceeded and free of credentials.
+func checkEndsAtDeadline(t *testing.T, deadline, limit time.Duration, call func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() {
-		_, err := p.Client(testCreds).ListPairs(ctx, "cn-hangzhou")
-		done <- err
-	}()
+	go func() { done <- call(ctx) }()
 	select {
 	case err := <-done:
 		if Code(err) != CodeDeadlineExceeded || !IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err %v", err)
 		}
 		assertNoCredentials(t, err.Error())
-	case <-time.After(time.Minute):
-		t.Fatal("the call outlived its context deadline by far")
-	}
-	if n := len(f.Calls()); n != 1 {
-		t.Fatalf("%d calls: no attempt may start without time left", n)
+	case <-time.After(limit):
+		t.Fatalf("the call outlived its context deadline of %v by more than %v", deadline, limit)
 	}
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -227,14 +228,7 @@ func TestMalformedEnvironment(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := load(env(tc.env), "")
-			if err == nil {
-				t.Fatalf("load(%v) succeeded; want an error", tc.env)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q\n does not contain %q", err, w)
-				}
-			}
+			checkErrorContains(t, err, fmt.Sprintf("load(%v)", tc.env), tc.want)
 		})
 	}
 }
@@ -390,5 +384,19 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkErrorContains fails the test unless call returned an error whose text holds every part of
+// want.
+func checkErrorContains(t *testing.T, err error, call string, want []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s succeeded; want an error", call)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q\n does not contain %q", err, w)
+		}
 	}
 }

@@ -43,18 +43,6 @@ func emulatorAPI(t *testing.T, srv *emulator.Server, family string, attempts int
 		AccessKeySecret: emutest.AccessKeySecret, SecurityToken: emutest.SecurityToken})
 }
 
-func changingEmulatorCalls(srv *emulator.Server) int {
-	n := 0
-	for action, c := range srv.Calls().Calls {
-		switch action {
-		case "ecs/CreateDisk", "ecs/TagResources", "ebs/CreateDiskReplicaPair", "ebs/StartDiskReplicaPair",
-			"ecs/CreateDiskReplicaPair", "ecs/StartDiskReplicaPair":
-			n += c
-		}
-	}
-	return n
-}
-
 func TestAgainstEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the emulator")
@@ -121,7 +109,10 @@ func TestAgainstEmulator(t *testing.T) {
 			}
 
 			// Nothing left to do: a second event and a sweep change nothing.
-			before := changingEmulatorCalls(srv)
+			before := emutest.ChangingCalls(srv)
+			if before == 0 {
+				t.Errorf("no changing call counted for the first run, which paired 4 disks")
+			}
 			for _, r := range e.Pair(ctx, []pairing.Target{{Region: src, DiskIDs: ids}}) {
 				if r.DiskID != "d-bp1off" && r.Outcome != pairing.AlreadyPaired {
 					t.Errorf("second run %s: %s/%s %s", r.DiskID, r.Outcome, r.Reason, r.Message)
@@ -139,7 +130,7 @@ func TestAgainstEmulator(t *testing.T) {
 					t.Errorf("sweep %s: %s/%s %s", r.DiskID, r.Outcome, r.Reason, r.Message)
 				}
 			}
-			if n := changingEmulatorCalls(srv) - before; n != 0 {
+			if n := emutest.ChangingCalls(srv) - before; n != 0 {
 				t.Errorf("second run and sweep made %d changing calls", n)
 			}
 			t.Logf("%s: emulator calls %v", family, srv.Calls().Calls)

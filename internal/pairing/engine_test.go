@@ -131,13 +131,7 @@ func pairOneResult(e *pairing.Engine, target pairing.Target) pairing.Result {
 func TestDeadline(t *testing.T) {
 	before := runtime.NumGoroutine()
 	c := fakecloud.New()
-	var ids []string
-	for i := range 10 {
-		id := fmt.Sprintf("d-p%02d", i)
-		ids = append(ids, id)
-		c.AddDisk(primary(id))
-		c.AddDisk(secondary(id+"-s", pairing.TagPrimaryDisk, id))
-	}
+	ids := addBackReferenced(c, 10)
 	c.Delay(fakecloud.CreatePair, time.Hour)
 	o := testOptions()
 	o.Concurrency = 2
@@ -176,13 +170,7 @@ func waitGoroutines(t *testing.T, want int) {
 
 func TestConcurrencyBound(t *testing.T) {
 	c := fakecloud.New()
-	var ids []string
-	for i := range 30 {
-		id := fmt.Sprintf("d-p%02d", i)
-		ids = append(ids, id)
-		c.AddDisk(primary(id))
-		c.AddDisk(secondary(id+"-s", pairing.TagPrimaryDisk, id))
-	}
+	ids := addBackReferenced(c, 30)
 	c.Delay(fakecloud.CreatePair, 10*time.Millisecond)
 	c.Delay(fakecloud.DisksByTag, 2*time.Millisecond)
 	o := testOptions()

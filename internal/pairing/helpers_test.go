@@ -2,6 +2,7 @@ package pairing_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
@@ -77,4 +78,16 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// addBackReferenced adds n opted-in primaries d-p000, d-p001... in src, each with a secondary
+// <id>-s in dst tagged back to it, and returns the primaries' IDs.
+func addBackReferenced(c *fakecloud.Cloud, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("d-p%03d", i)
+		c.AddDisk(primary(ids[i]))
+		c.AddDisk(secondary(ids[i]+"-s", pairing.TagPrimaryDisk, ids[i]))
+	}
+	return ids
 }

@@ -228,54 +228,29 @@ func TestOutcomes(t *testing.T) {
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotFound, secondary: "d-gone", noChangeCall: true},
 		},
 		{
-			name: "secondary size differs",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Size = 200
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "size 200 GiB", noChangeCall: true},
+			name:  "secondary size differs",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Size = 200 }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "size 200 GiB", noChangeCall: true},
 		},
 		{
-			name: "secondary performance level differs",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.PerformanceLevel = "PL2"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "performance level PL2", noChangeCall: true},
+			name:  "secondary performance level differs",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.PerformanceLevel = "PL2" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "performance level PL2", noChangeCall: true},
 		},
 		{
-			name: "secondary category differs",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Category = "cloud_auto"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "category cloud_auto", noChangeCall: true},
+			name:  "secondary category differs",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Category = "cloud_auto" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "category cloud_auto", noChangeCall: true},
 		},
 		{
-			name: "secondary in the same region",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s", pairing.TagSecondaryRegion, src))
-				s := secondary("d-s")
-				s.RegionID, s.ZoneID = src, srcZone
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondarySameRegion, noChangeCall: true},
+			name:  "secondary in the same region",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.RegionID, d.ZoneID = src, srcZone }, pairing.TagSecondaryRegion, src),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondarySameRegion, noChangeCall: true},
 		},
 		{
-			name: "secondary attached",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Status, s.InstanceID = "In_use", "i-sh"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryAttached, msgContains: "i-sh", noChangeCall: true},
+			name:  "secondary attached",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Status, d.InstanceID = "In_use", "i-sh" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryAttached, msgContains: "i-sh", noChangeCall: true},
 		},
 		{
 			name: "secondary in another pair",
@@ -310,52 +285,39 @@ func TestOutcomes(t *testing.T) {
 		},
 		{
 			name: "new disk visible after a few reads",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Hide("d-p", 3)
-			},
+			}),
 			target: pairing.Target{Region: src, DiskIDs: []string{"d-p"}, Created: true},
 			want:   want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
 		{
 			name: "disk ready after a few reads",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.CreatingFor("d-p", 3)
-			},
+			}),
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
 		{
 			name: "new pair refuses to start for a while",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.NewPairCreatingFor = 3
-			},
+			}),
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
 		{
 			name: "new pair never startable within the wait: retryable, healed later",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.NewPairCreatingFor = 1 << 30
 				o.DiskWait = 20 * o.PollInterval
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonInvalidStatus, retryable: true, secondary: "d-s",
 				pairs: 1, msgContains: "starting it"},
 		},
 		{
-			name: "secondary still detaching",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
-				s := secondary("d-s")
-				s.Status = "Detaching"
-				c.AddDisk(s)
-			},
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotReady, retryable: true, noChangeCall: true},
+			name:  "secondary still detaching",
+			setup: withTaggedSecondary(func(d *cloud.Disk) { d.Status = "Detaching" }),
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryNotReady, retryable: true, noChangeCall: true},
 		},
 		{
 			name: "primary read throttled",
@@ -435,38 +397,30 @@ func TestOutcomes(t *testing.T) {
 		},
 		{
 			name: "Start and MarkPrimary off",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				o.Start, o.MarkPrimary = false, false
-			},
+			}),
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: false, pairs: 1, primaryMark: false},
 		},
 		{
 			name: "throttled CreatePair",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "Throttling.User", Message: "slow down", Retryable: true}, -1)
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonThrottled, retryable: true, secondary: "d-s", msgContains: "slow down"},
 		},
 		{
 			name: "permission denied on TagResources after pairing",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Fail(fakecloud.TagDisks, &cloud.Error{Code: "Forbidden.RAM", Message: "not authorized"}, -1)
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonPermissionDenied, started: true, pairs: 1, msgContains: "marking"},
 		},
 		{
 			name: "quota exceeded",
-			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.AddDisk(primary("d-p"))
-				c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "OperationDenied.QuotaExceed", Message: "quota"}, -1)
-			},
+			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonQuotaExceeded},
 		},
 		{
@@ -625,5 +579,26 @@ func TestAutoCreateRetryReusesDisk(t *testing.T) {
 	}
 	if ids := c.DiskIDs(dst); len(ids) != 1 {
 		t.Errorf("disks in %s: %v, want exactly one secondary", dst, ids)
+	}
+}
+
+// withTaggedSecondary is a setup with the primary d-p naming d-s in dr:secondary-disk (and the
+// further tags primaryTags, key, value...) and d-s as secondary changes it.
+func withTaggedSecondary(change func(*cloud.Disk), primaryTags ...string) func(*fakecloud.Cloud, *pairing.Options) {
+	return func(c *fakecloud.Cloud, _ *pairing.Options) {
+		c.AddDisk(primary("d-p", append([]string{pairing.TagSecondaryDisk, "d-s"}, primaryTags...)...))
+		s := secondary("d-s")
+		change(&s)
+		c.AddDisk(s)
+	}
+}
+
+// withBackReferenced is a setup with the primary d-p and the Available d-s tagged back to it, then
+// more.
+func withBackReferenced(more func(c *fakecloud.Cloud, o *pairing.Options)) func(*fakecloud.Cloud, *pairing.Options) {
+	return func(c *fakecloud.Cloud, o *pairing.Options) {
+		c.AddDisk(primary("d-p"))
+		c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+		more(c, o)
 	}
 }

@@ -17,11 +17,7 @@ import (
 // plus noise: disks not opted in, and an unrelated back-reference.
 func sweepWorld(n int) *fakecloud.Cloud {
 	c := fakecloud.New()
-	for i := range n {
-		id := fmt.Sprintf("d-p%03d", i)
-		c.AddDisk(primary(id))
-		c.AddDisk(secondary(id+"-s", pairing.TagPrimaryDisk, id))
-	}
+	addBackReferenced(c, n)
 	c.AddDisk(primary("d-off", "dr", "disabled"))
 	c.AddDisk(secondary("d-orphan", pairing.TagPrimaryDisk, "d-deleted-long-ago"))
 	return c

@@ -141,3 +141,17 @@ func LegacyPair(id string, primary, secondary emulator.Disk, status string) emul
 	p.API = emulator.APILegacy
 	return p
 }
+
+// ChangingCalls is how many calls srv has answered that create, tag, pair or start something:
+// CreateDisk, TagResources and both API families' CreateDiskReplicaPair and StartDiskReplicaPair.
+func ChangingCalls(srv *emulator.Server) int {
+	n := 0
+	for action, c := range srv.Calls().Calls {
+		switch action {
+		case "ecs/CreateDisk", "ecs/TagResources", "ebs/CreateDiskReplicaPair", "ebs/StartDiskReplicaPair",
+			"ecs/CreateDiskReplicaPair", "ecs/StartDiskReplicaPair":
+			n += c
+		}
+	}
+	return n
+}

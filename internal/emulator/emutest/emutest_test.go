@@ -6,6 +6,9 @@ import (
 
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 )
 
 func TestBuildersMakeAValidWorld(t *testing.T) {
@@ -57,5 +60,36 @@ func TestStartServesAndCleansUp(t *testing.T) {
 	if conn, err := net.Dial("tcp", addr); err == nil {
 		conn.Close()
 		t.Fatal("the server outlived its test")
+	}
+}
+
+// ChangingCalls counts what changes the world and not what only reads it.
+func TestChangingCalls(t *testing.T) {
+	srv := emutest.Start(t, emutest.World(emutest.Disk("d-bp1p", "cn-hangzhou-h")))
+	c, err := ecs.NewClientWithOptions("cn-hangzhou", sdk.NewConfig(),
+		credentials.NewStsTokenCredential(emutest.AccessKeyID, emutest.AccessKeySecret, emutest.SecurityToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Domain = srv.Addr()
+	describe := ecs.CreateDescribeDisksRequest()
+	describe.RegionId = "cn-hangzhou"
+	if _, err := c.DescribeDisks(describe); err != nil {
+		t.Fatal(err)
+	}
+	if n := emutest.ChangingCalls(srv); n != 0 {
+		t.Fatalf("%d changing calls after a DescribeDisks, want 0", n)
+	}
+	tag := ecs.CreateTagResourcesRequest()
+	tag.RegionId, tag.ResourceType = "cn-hangzhou", "disk"
+	tag.ResourceId = &[]string{"d-bp1p"}
+	tag.Tag = &[]ecs.TagResourcesTag{{Key: "team", Value: "db"}}
+	for range 2 {
+		if _, err := c.TagResources(tag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := emutest.ChangingCalls(srv); n != 2 {
+		t.Fatalf("%d changing calls after two TagResources, want 2", n)
 	}
 }
