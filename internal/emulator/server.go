@@ -230,7 +230,7 @@ func urlHost(a net.Addr) string {
 // server that was never started.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	srv := s.httpSrv
+	srv, ln := s.httpSrv, s.ln
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
@@ -238,6 +238,11 @@ func (s *Server) Close() error {
 	err := srv.Close()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
+	}
+	// Serve runs in its own goroutine and may not have taken the listener over yet, in which
+	// case srv.Close cannot close it: close it here so the port is free when Close returns.
+	if cerr := ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
+		err = cerr
 	}
 	return err
 }
