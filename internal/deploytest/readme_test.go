@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/absr-autopair/absr-autopair/internal/config"
 )
 
 // TestReadmeExplainsEveryReason: every reason code the engine can report (the Reason*
@@ -62,4 +64,19 @@ func reasonConstants(t *testing.T, path string) map[string]string {
 		return true
 	})
 	return out
+}
+
+// TestReadmeDocumentsEveryVariable: every ABSR_* variable the configuration reads has a row in
+// the README's configuration table.
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range config.Variables() {
+		if !strings.Contains(string(readme), "| `"+name+"`") && !strings.Contains(string(readme), "`"+name+"`, `") &&
+			!strings.Contains(string(readme), ", `"+name+"` |") {
+			t.Errorf("README.md has no configuration row for %s", name)
+		}
+	}
 }
