@@ -379,20 +379,28 @@ func (s *Server) ebsDeletePair(c *call) (map[string]any, *apiError) {
 	return nil, pairStatusDenied(p, "DeleteDiskReplicaPair")
 }
 
+// describePairsFilter reads what both families' DescribeDiskReplicaPairs filter on: the region,
+// the pair IDs and the site (defaultSite when absent).
+func (s *Server) describePairsFilter(c *call, defaultSite string) (ids map[string]bool, site string, aerr *apiError) {
+	if aerr := s.checkRegion("RegionId", c.region); aerr != nil {
+		return nil, "", aerr
+	}
+	if ids, aerr = pairIDs(c.p); aerr != nil {
+		return nil, "", aerr
+	}
+	if site, aerr = siteParam(c.p, defaultSite); aerr != nil {
+		return nil, "", aerr
+	}
+	return ids, site, nil
+}
+
 // ebsDescribePairs is EBS DescribeDiskReplicaPairs: Site production (default) lists pairs whose
 // primary is in RegionId, backup those whose secondary is; flat "ReplicaPairs".
 func (s *Server) ebsDescribePairs(c *call) (map[string]any, *apiError) {
 	if aerr := c.p.require("RegionId"); aerr != nil {
 		return nil, aerr
 	}
-	if aerr := s.checkRegion("RegionId", c.region); aerr != nil {
-		return nil, aerr
-	}
-	ids, aerr := pairIDs(c.p)
-	if aerr != nil {
-		return nil, aerr
-	}
-	site, aerr := siteParam(c.p, "production")
+	ids, site, aerr := s.describePairsFilter(c, "production")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -480,14 +488,7 @@ func (s *Server) legacyDescribePairs(c *call) (map[string]any, *apiError) {
 	if !c.p.present("RegionId") {
 		return nil, badRequest("IncompleteParamter", "Some fields can not be null in this request: RegionId.")
 	}
-	if aerr := s.checkRegion("RegionId", c.region); aerr != nil {
-		return nil, aerr
-	}
-	ids, aerr := pairIDs(c.p)
-	if aerr != nil {
-		return nil, aerr
-	}
-	site, aerr := siteParam(c.p, "")
+	ids, site, aerr := s.describePairsFilter(c, "")
 	if aerr != nil {
 		return nil, aerr
 	}
