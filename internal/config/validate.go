@@ -2,15 +2,8 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
-)
-
-// Shapes, not lists: supported regions change, so only the form of an ID is checked here.
-var (
-	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	diskIDPattern = regexp.MustCompile(`^d-[a-z0-9]+$`)
 )
 
 const (
@@ -35,7 +28,7 @@ func checkRegion(s string) string {
 	if s == "" {
 		return "a region ID is empty"
 	}
-	if len(s) > maxIDLen || !regionPattern.MatchString(s) {
+	if len(s) > maxIDLen || !isRegionShape(s) {
 		return fmt.Sprintf("%s is not a region ID (expected lower-case letters, digits and dashes, like cn-hangzhou)", quote(s))
 	}
 	return ""
@@ -47,7 +40,7 @@ func checkZone(zone, region string) string {
 	if zone == "" {
 		return "a zone ID is empty"
 	}
-	if len(zone) > maxIDLen || !regionPattern.MatchString(zone) {
+	if len(zone) > maxIDLen || !isRegionShape(zone) {
 		return fmt.Sprintf("%s is not a zone ID (expected a region ID and a zone letter, like cn-shanghai-b)", quote(zone))
 	}
 	if region != "" && (len(zone) <= len(region) || !strings.HasPrefix(zone, region)) {
@@ -61,7 +54,7 @@ func checkDiskID(s string) string {
 	if s == "" {
 		return "a disk ID is empty"
 	}
-	if len(s) > maxIDLen || !diskIDPattern.MatchString(s) {
+	if len(s) > maxIDLen || !isDiskIDShape(s) {
 		return fmt.Sprintf("%s is not a disk ID (expected d- and lower-case letters or digits, like d-bp1exampledisk)", quote(s))
 	}
 	return ""
@@ -100,4 +93,39 @@ func checkTagValue(v string) string {
 		return fmt.Sprintf("the tag value %s has leading or trailing spaces", quote(v))
 	}
 	return ""
+}
+
+// Shapes, not lists: supported regions change, so only the form of an ID is checked. These are
+// plain loops rather than regular expressions: compiling one at package init costs more of the
+// cold start than all of this package's other setup.
+
+// isRegionShape reports whether s is two or more lower-case letters followed by one or more
+// dash-separated groups of lower-case letters and digits: cn-hangzhou, ap-southeast-1, and zone
+// IDs such as cn-shanghai-b.
+func isRegionShape(s string) bool {
+	head, rest, found := strings.Cut(s, "-")
+	if !found || len(head) < 2 || strings.IndexFunc(head, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
+		return false
+	}
+	for group := range strings.SplitSeq(rest, "-") {
+		if group == "" || !isLowerAlnum(group) {
+			return false
+		}
+	}
+	return true
+}
+
+// isDiskIDShape reports whether s is "d-" and one or more lower-case letters and digits.
+func isDiskIDShape(s string) bool {
+	id, ok := strings.CutPrefix(s, "d-")
+	return ok && id != "" && isLowerAlnum(id)
+}
+
+func isLowerAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }

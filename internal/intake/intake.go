@@ -35,7 +35,7 @@ const (
 // shapes (or breaks a limit), so nothing should be called and retrying will not help.
 var ErrUndecodable = errors.New("undecodable payload")
 
-var errTooDeep = fmt.Errorf("JSON nests deeper than %d levels", MaxDepth)
+var errTooDeep = errors.New("JSON nests deeper than " + strconv.Itoa(MaxDepth) + " levels")
 
 const acceptedShapes = `expected one of: a CloudEvent object from EventBridge ({"specversion","id","source","type","data"}); ` +
 	`a JSON array of CloudEvents, as objects or as JSON strings; ` +

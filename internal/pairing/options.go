@@ -3,7 +3,6 @@ package pairing
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -80,8 +79,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
-
 // Validate reports every problem with o (after defaults are applied), naming the field.
 func (o Options) Validate() error {
 	o = o.withDefaults()
@@ -111,7 +108,7 @@ func (o Options) Validate() error {
 			bad("Pairs[%s]: a disk cannot be its own secondary", primary)
 		}
 	}
-	for _, p := range placeholder.FindAllString(o.PairNameTemplate, -1) {
+	for _, p := range placeholders(o.PairNameTemplate) {
 		if p != "{diskId}" && p != "{diskName}" {
 			bad("PairNameTemplate %q: unknown placeholder %s (known: {diskId}, {diskName})", o.PairNameTemplate, p)
 		}
@@ -137,4 +134,20 @@ func (o Options) Validate() error {
 		bad("DiskWait, PollInterval and DeadlineMargin must not be negative")
 	}
 	return errors.Join(errs...)
+}
+
+// placeholders returns the {...} spans of a name template (innermost braces, no nesting), in
+// order: "{a}-{b}" gives {a} and {b}; "{{x}" gives {x}.
+func placeholders(template string) []string {
+	var out []string
+	for rest := template; ; {
+		end := strings.IndexByte(rest, '}')
+		if end < 0 {
+			return out
+		}
+		if start := strings.LastIndexByte(rest[:end], '{'); start >= 0 {
+			out = append(out, rest[start:end+1])
+		}
+		rest = rest[end+1:]
+	}
 }
