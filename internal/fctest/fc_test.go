@@ -2,7 +2,10 @@ package fctest
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -390,20 +393,64 @@ func TestResourcesStayFlat(t *testing.T) {
 }
 
 // TestExitsOnSIGTERM: Function Compute stops an instance with SIGTERM and kills it when it
-// lingers; the process should end promptly and cleanly.
+// lingers. The process keeps the signal's default action (see serveFC), so it ends at once,
+// terminated by the signal, whether or not it has served an invocation.
 func TestExitsOnSIGTERM(t *testing.T) {
-	f := startFunction(t, world())
-	decodeReport(t, f.invoke(t, fixture(t, "direct-request.json"), emulatorCredentials(), 0))
-	if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	for _, served := range []bool{false, true} {
+		t.Run(fmt.Sprintf("after an invocation=%v", served), func(t *testing.T) {
+			f := startFunction(t, world())
+			if served {
+				decodeReport(t, f.invoke(t, fixture(t, "direct-request.json"), emulatorCredentials(), 0))
+			}
+			if err := f.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-f.exited:
+				var exit *exec.ExitError
+				if !errors.As(f.err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+					t.Errorf("exit after SIGTERM: %v, want termination by SIGTERM", f.err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still running 5 s after SIGTERM")
+			}
+		})
 	}
+}
+
+// TestBadConfigurationExits: the configuration is read beside the first poll; when it is bad the
+// process ends with exit code 2 and one log line that names the variable, before any invocation
+// is answered.
+func TestBadConfigurationExits(t *testing.T) {
+	f := launchFunction(t, world(), "ABSR_SOURCE_REGIONS=Hangzhou", "ABSR_MAX_QPS=lots")
 	select {
 	case <-f.exited:
-		if f.err != nil {
-			t.Errorf("exit after SIGTERM: %v, want status 0", f.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10 s after starting with a bad configuration")
+	}
+	var exit *exec.ExitError
+	if !errors.As(f.err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit: %v, want exit code 2", f.err)
+	}
+	var line struct {
+		Level, Msg, Error string
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(f.stderr.String())), &line); err != nil {
+		t.Fatalf("stderr is not one JSON log line: %v\n%s", err, f.stderr.String())
+	}
+	if line.Level != "ERROR" || line.Msg != "bad configuration" {
+		t.Errorf("log line %+v, want level ERROR, msg \"bad configuration\"", line)
+	}
+	for _, name := range []string{"ABSR_SOURCE_REGIONS", "ABSR_MAX_QPS"} {
+		if !strings.Contains(line.Error, name) {
+			t.Errorf("the error does not name %s: %s", name, line.Error)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("still running 5 s after SIGTERM")
+	}
+	f.mu.Lock()
+	n := len(f.answers)
+	f.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d invocations answered, want none", n)
 	}
 }
 

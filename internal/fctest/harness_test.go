@@ -150,6 +150,18 @@ type function struct {
 // API call is signed with the credentials of its invocation.
 func startFunction(t *testing.T, world *emulator.State, extraEnv ...string) *function {
 	t.Helper()
+	f := launchFunction(t, world, extraEnv...)
+	ctx, cancel := f.context(10 * time.Second)
+	defer cancel()
+	if _, err := f.stub.FirstPoll(ctx); err != nil {
+		t.Fatalf("the function never polled the runtime API: %v (exited: %v)\nstderr:\n%s", err, f.exitState(), f.stderr.String())
+	}
+	return f
+}
+
+// launchFunction starts the process as startFunction does, without waiting for its first poll.
+func launchFunction(t *testing.T, world *emulator.State, extraEnv ...string) *function {
+	t.Helper()
 	bin := functionBinary(t)
 	f := &function{emu: emutest.Start(t, world), exited: make(chan struct{})}
 	stub, err := fcstub.Start()
@@ -200,12 +212,6 @@ func startFunction(t *testing.T, world *emulator.State, extraEnv ...string) *fun
 			t.Logf("function stderr:\n%s", tail(f.stderr.String(), 8000))
 		}
 	})
-
-	ctx, cancel := f.context(10 * time.Second)
-	defer cancel()
-	if _, err := stub.FirstPoll(ctx); err != nil {
-		t.Fatalf("the function never polled the runtime API: %v (exited: %v)\nstderr:\n%s", err, f.exitState(), f.stderr.String())
-	}
 	return f
 }
 
