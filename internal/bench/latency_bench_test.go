@@ -141,3 +141,25 @@ func BenchmarkSingleEventAlreadyPaired(b *testing.B) {
 	}
 	b.ReportMetric(float64(totalCalls(srv.Calls())-before)/float64(b.N), "calls/op")
 }
+
+// BenchmarkSingleEventAlreadyPairedFleet5000: the duplicate delivery of
+// BenchmarkSingleEventAlreadyPaired in a region that holds 5,000 more pairs. The disk carries
+// its mark (dr:replica-pair), so the event reads its pair by ID instead of the region's listing.
+func BenchmarkSingleEventAlreadyPairedFleet5000(b *testing.B) {
+	srv := emutest.Start(b, pairedWorld(1, 5000))
+	h := eventHandler(b, srv)
+	payload := readEvent(b, oneDiskEventFile)
+	ctx := context.Background()
+	if report, err := h.Handle(ctx, handler.Invocation{RequestID: "first"}, payload); err != nil ||
+		len(report.Results) != 1 || report.Results[0].Outcome != pairing.Paired {
+		b.Fatalf("first Handle: %v %+v", err, report)
+	}
+	before := totalCalls(srv.Calls())
+	for b.Loop() {
+		report, err := h.Handle(ctx, handler.Invocation{RequestID: "again"}, payload)
+		if err != nil || len(report.Results) != 1 || report.Results[0].Outcome != pairing.AlreadyPaired {
+			b.Fatalf("Handle: %v %+v", err, report)
+		}
+	}
+	b.ReportMetric(float64(totalCalls(srv.Calls())-before)/float64(b.N), "calls/op")
+}
