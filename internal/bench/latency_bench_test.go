@@ -61,9 +61,10 @@ func eventHandler(b *testing.B, srv *emulator.Server) *handler.Handler {
 // against the emulator without faults or latency: every op pairs a new disk. The emulator
 // runs in-process, so its work is in the time too.
 //
-// The engine reads the region's whole pair listing for every event (one page of 500 per site),
-// so the cost grows with the pairs already there: "fleet-0" starts from no pair (at most 50
-// made by the benchmark itself), "fleet-5000" from 5,000 pairs in the region.
+// The engine reads the region's whole pair listing for every event about a disk not yet paired
+// (one page of 500 per site), so the cost grows with the pairs already there: "fleet-0" starts
+// from no pair (at most 50 made by the benchmark itself), "fleet-5000" from 5,000 pairs in the
+// region.
 func BenchmarkSingleEvent(b *testing.B) {
 	for _, fleet := range []int{0, 5000} {
 		b.Run(fmt.Sprintf("fleet-%d", fleet), func(b *testing.B) { benchmarkSingleEvent(b, fleet) })
