@@ -79,6 +79,11 @@ type API interface {
 	TagDisks(ctx context.Context, region string, ids []string, tags map[string]string) error
 	// ListPairs lists every replica pair whose primary or secondary disk is in region.
 	ListPairs(ctx context.Context, region string) ([]Pair, error)
+	// PairsByID returns those of ids (at most MaxPairIDs) that are replica pairs whose primary
+	// disk is in region, in one request where it can; unknown IDs are left out. Only the EBS
+	// family can filter by pair ID: the legacy family answers an *Error with Code
+	// CodeUnsupported (and errors.Is(err, errors.ErrUnsupported)) without sending anything.
+	PairsByID(ctx context.Context, region string, ids []string) ([]Pair, error)
 	// CreatePair creates a replica pair and returns its ID.
 	CreatePair(ctx context.Context, in CreatePairInput) (string, error)
 	// StartPair starts replication of a pair that is created (EBS) or inactive (legacy).

@@ -25,6 +25,7 @@ const (
 	CodeTransport         = "Client.Transport"         // other transport failure (DNS, TLS, proxy, ...)
 	CodeDeadlineExceeded  = "Client.DeadlineExceeded"  // the context's deadline came before an answer, or left no time for (another) attempt
 	CodeCanceled          = "Client.Canceled"          // the context was canceled
+	CodeUnsupported       = "Client.Unsupported"       // the configured API family has no such call; nothing was sent
 )
 
 // maxMessageLen bounds messages copied from responses: a proxy in the path may answer with a
@@ -40,7 +41,7 @@ type Error struct {
 	HTTPStatus int  // 0 when no response was received
 	Retryable  bool // a later attempt may succeed (throttling, unavailability, lost connections)
 
-	cause error // only context errors, so that errors.Is(err, context.DeadlineExceeded) works
+	cause error // only context errors and errors.ErrUnsupported, so that errors.Is works on them
 }
 
 func (e *Error) Error() string {
@@ -69,7 +70,7 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap exposes context.DeadlineExceeded / context.Canceled and nothing else: SDK errors
+// Unwrap exposes context.DeadlineExceeded / context.Canceled / errors.ErrUnsupported and nothing else: SDK errors
 // carry request URLs with credentials and must not be reachable from outside.
 func (e *Error) Unwrap() error { return e.cause }
 

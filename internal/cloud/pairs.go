@@ -2,7 +2,9 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
@@ -69,6 +71,69 @@ func (c *client) ListPairs(ctx context.Context, region string) ([]Pair, error) {
 		}
 	}
 	return out, nil
+}
+
+// MaxPairIDs is how many pair IDs one PairsByID call takes: EBS DescribeDiskReplicaPairs
+// accepts PairIds, a comma list of at most 100.
+const MaxPairIDs = 100
+
+// PairsByID asks EBS DescribeDiskReplicaPairs for the pairs named, with Site production (the
+// primary in region): one request for up to MaxPairIDs IDs, where ListPairs pages through every
+// pair of the region. The legacy 2014-05-26 action takes no PairIds.
+func (c *client) PairsByID(ctx context.Context, region string, ids []string) ([]Pair, error) {
+	if c.legacy {
+		return nil, &Error{Action: opLegacyDescribePairs.action(), Code: CodeUnsupported, cause: errors.ErrUnsupported,
+			Message: "the 2014-05-26 API cannot look replica pairs up by ID (no PairIds parameter)"}
+	}
+	op := opEBSDescribePairs
+	action := op.action()
+	switch {
+	case len(ids) == 0:
+		return nil, nil // an empty PairIds would list every pair: nothing to ask
+	case len(ids) > MaxPairIDs:
+		return nil, inputError(action, "%d pair IDs; at most %d per request", len(ids), MaxPairIDs)
+	}
+	for _, id := range ids {
+		if id == "" || strings.ContainsAny(id, ", ") {
+			return nil, inputError(action, "pair ID %q is empty or contains a comma or space", id)
+		}
+	}
+	pairIDs := strings.Join(ids, ",")
+	var out []Pair
+	seenPair := map[string]bool{}
+	seenToken := map[string]bool{}
+	token := ""
+	for {
+		pageToken := token
+		resp, err := invoke(ctx, c, op, region, func() requests.AcsRequest {
+			r := ebs.CreateDescribeDiskReplicaPairsRequest()
+			r.RegionId = region
+			r.Site = "production"
+			r.PairIds = pairIDs
+			r.MaxResults = requests.NewInteger(MaxPairIDs)
+			r.NextToken = pageToken
+			return r
+		}, ebs.CreateDescribeDiskReplicaPairsResponse, func(r *ebs.DescribeDiskReplicaPairsResponse) string { return r.RequestId })
+		if err != nil {
+			return nil, err
+		}
+		for _, rp := range resp.ReplicaPairs {
+			if rp.ReplicaPairId == "" || seenPair[rp.ReplicaPairId] {
+				continue
+			}
+			seenPair[rp.ReplicaPairId] = true
+			out = append(out, pairFromEBS(rp))
+		}
+		// MaxResults covers every ID asked for: a NextToken is not expected, but is followed.
+		if resp.NextToken == "" {
+			return out, nil
+		}
+		if seenToken[resp.NextToken] {
+			return nil, repeatedToken(action, resp.RequestId)
+		}
+		seenToken[resp.NextToken] = true
+		token = resp.NextToken
+	}
 }
 
 func pairFromEBS(rp ebs.ReplicaPair) Pair {

@@ -1,6 +1,7 @@
 package pairing
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -124,6 +125,9 @@ func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*i
 		if !r.optedIn(d) || !supportedCategory(d.Category) || d.Tags[TagPrimaryDisk] != "" {
 			continue
 		}
+		if _, paired := r.markedPair(cmp.Or(d.RegionID, region), d.ID); paired {
+			continue // its pair is known: no secondary to read, no listing to pay for
+		}
 		if ref, _, ok := r.explicitSecondary(d); ok && ref.Region != "" {
 			candidates = append(candidates, candidate{d.ID, ref})
 		}
@@ -168,6 +172,65 @@ func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*i
 			r.mu.Unlock()
 		}
 	}
+}
+
+// prefetchMarkedPairs confirms, for an event, the pairs that ready disks' dr:replica-pair tags
+// name: one DescribeDiskReplicaPairs by PairIds per 100 marked disks of the region, instead of
+// the region's whole listing (pages of 500 per site) that pairsIn reads. A pair is confirmed
+// when it is live and this disk, in this region, is its primary; process then completes it
+// directly. Every other disk (unmarked, a stale or foreign mark, a failed lookup, the legacy
+// family, which cannot filter by ID) goes the listing's way as before, so a lookup error never
+// decides a disk by itself. A sweep never asks: its one listing serves every disk.
+func (r *run) prefetchMarkedPairs(ctx context.Context, region string, ready []*item) {
+	if r.sweep {
+		return
+	}
+	var marked []*item
+	for _, it := range ready {
+		d := *it.disk
+		if r.optedIn(d) && supportedCategory(d.Category) && d.Tags[TagReplicaPair] != "" {
+			marked = append(marked, it)
+		}
+	}
+	for batch := range chunks(marked, cloud.MaxPairIDs) {
+		var ids []string
+		for _, it := range batch {
+			if id := it.disk.Tags[TagReplicaPair]; !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		tctx, requestIDs := traceCalls(ctx)
+		pairs, err := r.api.PairsByID(tctx, region, ids)
+		traced := requestIDs()
+		if err != nil {
+			if errorCode(err) == cloud.CodeUnsupported {
+				return // the legacy family: no batch will do better
+			}
+			continue
+		}
+		byID := map[string]cloud.Pair{}
+		for _, p := range pairs {
+			byID[p.ID] = p
+		}
+		r.mu.Lock()
+		for _, it := range batch {
+			it.readIDs = append(it.readIDs, traced...)
+			d, diskRegion := it.disk, cmp.Or(it.disk.RegionID, region)
+			p, ok := byID[d.Tags[TagReplicaPair]]
+			if ok && p.Status != pairDeleted && p.SourceDiskID == d.ID && p.SourceRegionID == diskRegion {
+				r.marked[diskRegion+"/"+d.ID] = p
+			}
+		}
+		r.mu.Unlock()
+	}
+}
+
+// markedPair is the pair of disk id in region as prefetchMarkedPairs confirmed it by ID, if it did.
+func (r *run) markedPair(region, id string) (cloud.Pair, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.marked[region+"/"+id]
+	return p, ok
 }
 
 // claim reserves secondary for primary within this invocation, so that two primaries

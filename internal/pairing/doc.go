@@ -23,7 +23,9 @@
 //  3. Existing pairs (one listing per region per invocation, shared): the primary of a pair
 //     has it completed (started when created/creating/inactive, marked when unmarked) or is
 //     already_paired; the secondary of a pair, or a disk tagged dr:primary-disk, is skipped
-//     is_secondary.
+//     is_secondary. In an event, a disk tagged dr:replica-pair=<id> first has that pair read
+//     by ID (one call per 100 such disks of a region; EBS family only): a live pair with this
+//     disk as its primary is completed without the listing; anything else lists.
 //  4. The secondary, first match wins: mapping file; dr:secondary-disk tag (region from
 //     dr:secondary-region, else the route's); an Available disk in the route's region tagged
 //     dr:primary-disk=<primary>; a new disk when AutoCreateSecondary (needs a zone in the

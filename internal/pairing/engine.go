@@ -303,6 +303,9 @@ type run struct {
 	backrefs    map[string]*lazy[map[string][]cloud.Disk]
 	secondaries map[string]*cloud.Disk // region + "/" + ID -> record; nil: known not to exist
 	claims      map[string]string      // secondary ID -> the primary it was chosen for
+	// marked: events only, region + "/" + disk ID -> the pair its dr:replica-pair tag names,
+	// confirmed by ID to be its live pair (see prefetchMarkedPairs).
+	marked map[string]cloud.Pair
 }
 
 type lazy[T any] struct {
@@ -317,6 +320,7 @@ func (e *Engine) newRun(ctx context.Context, sweep bool) *run {
 		backrefs:    map[string]*lazy[map[string][]cloud.Disk]{},
 		secondaries: map[string]*cloud.Disk{},
 		claims:      map[string]string{},
+		marked:      map[string]cloud.Pair{},
 	}
 	r.deadline, _ = ctx.Deadline()
 	return r

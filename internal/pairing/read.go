@@ -106,6 +106,7 @@ func (rd *reader) dispatch(ctx context.Context, ready []*item) {
 	if len(ready) == 0 {
 		return
 	}
+	rd.r.prefetchMarkedPairs(ctx, rd.region, ready)
 	rd.r.prefetchSecondaries(ctx, rd.region, ready)
 	for _, it := range ready {
 		if !rd.pool.send(it) {

@@ -27,6 +27,7 @@ const (
 	CreateDisk    = "CreateDisk"
 	TagDisks      = "TagDisks"
 	ListPairs     = "ListPairs"
+	PairsByID     = "PairsByID"
 	CreatePair    = "CreatePair"
 	StartPair     = "StartPair"
 )
@@ -62,6 +63,9 @@ type Cloud struct {
 	// NewPairCreatingFor keeps a new pair `creating` (refusing StartPair with
 	// OperationDenied.InvalidStatus) for that many StartPair calls before it becomes `created`.
 	NewPairCreatingFor int
+	// NoPairIDs models the legacy API family, which cannot look pairs up by ID: PairsByID
+	// answers cloud.CodeUnsupported at once, like the adapter, and is not counted as a call.
+	NoPairIDs bool
 
 	mu        sync.Mutex
 	disks     map[string]*cloud.Disk
@@ -477,6 +481,35 @@ func (c *Cloud) ListPairs(ctx context.Context, region string) ([]cloud.Pair, err
 	var out []cloud.Pair
 	for _, id := range c.pairOrder {
 		if p := c.pairs[id]; p.SourceRegionID == region || p.DestinationRegionID == region {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}
+
+// PairsByID returns the pairs (deleted ones too, as the API lists them) among ids whose primary
+// is in region, as EBS DescribeDiskReplicaPairs with PairIds and Site production does.
+func (c *Cloud) PairsByID(ctx context.Context, region string, ids []string) ([]cloud.Pair, error) {
+	if c.NoPairIDs {
+		return nil, &cloud.Error{Action: "ecs:DescribeDiskReplicaPairs", Code: cloud.CodeUnsupported,
+			Message: "the 2014-05-26 API cannot look replica pairs up by ID"}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > cloud.MaxPairIDs {
+		return nil, newErr("InvalidParameter", "PairIds: %d IDs; at most %d are allowed", len(ids), cloud.MaxPairIDs)
+	}
+	leave, err := c.enter(ctx, PairsByID, region)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []cloud.Pair
+	for _, id := range c.pairOrder {
+		if p := c.pairs[id]; slices.Contains(ids, id) && p.SourceRegionID == region {
 			out = append(out, *p)
 		}
 	}
