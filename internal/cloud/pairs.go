@@ -38,39 +38,48 @@ func (c *client) ListPairs(ctx context.Context, region string) ([]Pair, error) {
 	var out []Pair
 	seenPair := map[string]bool{}
 	for _, site := range ebsSites {
-		token := ""
-		seenToken := map[string]bool{}
-		for {
-			pageToken := token
-			resp, err := invoke(ctx, c, opEBSDescribePairs, region, func() requests.AcsRequest {
-				r := ebs.CreateDescribeDiskReplicaPairsRequest()
-				r.RegionId = region
-				r.Site = site
-				r.MaxResults = requests.NewInteger(ebsDescribePairsMaxResults)
-				r.NextToken = pageToken
-				return r
-			}, ebs.CreateDescribeDiskReplicaPairsResponse, func(r *ebs.DescribeDiskReplicaPairsResponse) string { return r.RequestId })
-			if err != nil {
-				return nil, err
-			}
-			for _, rp := range resp.ReplicaPairs {
-				if rp.ReplicaPairId == "" || seenPair[rp.ReplicaPairId] {
-					continue
-				}
-				seenPair[rp.ReplicaPairId] = true
-				out = append(out, pairFromEBS(rp))
-			}
-			if resp.NextToken == "" {
-				break
-			}
-			if seenToken[resp.NextToken] {
-				return nil, repeatedToken(opEBSDescribePairs.action(), resp.RequestId)
-			}
-			seenToken[resp.NextToken] = true
-			token = resp.NextToken
+		if err := c.describeEBSPairs(ctx, region, site, "", ebsDescribePairsMaxResults, seenPair, &out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// describeEBSPairs pages through EBS DescribeDiskReplicaPairs for one site of region, optionally
+// only the pairs named in pairIDs (a comma list), appending each pair not in seenPair to out.
+func (c *client) describeEBSPairs(ctx context.Context, region, site, pairIDs string, pageSize int, seenPair map[string]bool, out *[]Pair) error {
+	token := ""
+	seenToken := map[string]bool{}
+	for {
+		pageToken := token
+		resp, err := invoke(ctx, c, opEBSDescribePairs, region, func() requests.AcsRequest {
+			r := ebs.CreateDescribeDiskReplicaPairsRequest()
+			r.RegionId = region
+			r.Site = site
+			r.PairIds = pairIDs
+			r.MaxResults = requests.NewInteger(pageSize)
+			r.NextToken = pageToken
+			return r
+		}, ebs.CreateDescribeDiskReplicaPairsResponse, func(r *ebs.DescribeDiskReplicaPairsResponse) string { return r.RequestId })
+		if err != nil {
+			return err
+		}
+		for _, rp := range resp.ReplicaPairs {
+			if rp.ReplicaPairId == "" || seenPair[rp.ReplicaPairId] {
+				continue
+			}
+			seenPair[rp.ReplicaPairId] = true
+			*out = append(*out, pairFromEBS(rp))
+		}
+		if resp.NextToken == "" {
+			return nil
+		}
+		if seenToken[resp.NextToken] {
+			return repeatedToken(opEBSDescribePairs.action(), resp.RequestId)
+		}
+		seenToken[resp.NextToken] = true
+		token = resp.NextToken
+	}
 }
 
 // MaxPairIDs is how many pair IDs one PairsByID call takes: EBS DescribeDiskReplicaPairs
@@ -98,42 +107,12 @@ func (c *client) PairsByID(ctx context.Context, region string, ids []string) ([]
 			return nil, inputError(action, "pair ID %q is empty or contains a comma or space", id)
 		}
 	}
-	pairIDs := strings.Join(ids, ",")
+	// MaxResults covers every ID asked for: a NextToken is not expected, but would be followed.
 	var out []Pair
-	seenPair := map[string]bool{}
-	seenToken := map[string]bool{}
-	token := ""
-	for {
-		pageToken := token
-		resp, err := invoke(ctx, c, op, region, func() requests.AcsRequest {
-			r := ebs.CreateDescribeDiskReplicaPairsRequest()
-			r.RegionId = region
-			r.Site = "production"
-			r.PairIds = pairIDs
-			r.MaxResults = requests.NewInteger(MaxPairIDs)
-			r.NextToken = pageToken
-			return r
-		}, ebs.CreateDescribeDiskReplicaPairsResponse, func(r *ebs.DescribeDiskReplicaPairsResponse) string { return r.RequestId })
-		if err != nil {
-			return nil, err
-		}
-		for _, rp := range resp.ReplicaPairs {
-			if rp.ReplicaPairId == "" || seenPair[rp.ReplicaPairId] {
-				continue
-			}
-			seenPair[rp.ReplicaPairId] = true
-			out = append(out, pairFromEBS(rp))
-		}
-		// MaxResults covers every ID asked for: a NextToken is not expected, but is followed.
-		if resp.NextToken == "" {
-			return out, nil
-		}
-		if seenToken[resp.NextToken] {
-			return nil, repeatedToken(action, resp.RequestId)
-		}
-		seenToken[resp.NextToken] = true
-		token = resp.NextToken
+	if err := c.describeEBSPairs(ctx, region, "production", strings.Join(ids, ","), MaxPairIDs, map[string]bool{}, &out); err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func pairFromEBS(rp ebs.ReplicaPair) Pair {
