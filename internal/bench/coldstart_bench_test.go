@@ -27,7 +27,7 @@ var (
 type binaries struct {
 	real string // the function
 	bare string // testdata/bare: net/http and nothing else
-	libs string // testdata/libs: the bare loop linked with the required libraries
+	libs string // testdata/bare built with -tags libs: the same loop linked with the required libraries
 }
 
 func buildBinaries(b *testing.B) binaries {
@@ -42,8 +42,10 @@ func buildBinaries(b *testing.B) binaries {
 			bare: filepath.Join(buildDir, "bare"),
 			libs: filepath.Join(buildDir, "libs"),
 		}
-		for _, t := range []struct{ out, pkg string }{{built.real, "../.."}, {built.bare, "./testdata/bare"}, {built.libs, "./testdata/libs"}} {
-			cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", t.out+".linked", t.pkg)
+		for _, t := range []struct{ out, pkg, tags string }{
+			{built.real, "../..", ""}, {built.bare, "./testdata/bare", ""}, {built.libs, "./testdata/bare", "libs"},
+		} {
+			cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+t.tags, "-o", t.out+".linked", t.pkg)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				buildErr = &buildError{pkg: t.pkg, out: string(out), err: err}
