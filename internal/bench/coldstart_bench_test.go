@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 // (static, trimmed, stripped), then installed by copying: the linker writes its output through
 // a shared memory mapping, and a file written that way started up to 0.4 ms slower here than
 // the same bytes written with write(2), which is how FC unpacks a code package.
+// ABSR_BENCH_REAL_BINARY=PATH installs that binary as the function instead of building this
+// tree's (to compare a variant, built the same way).
 var (
 	buildOnce sync.Once
 	buildErr  error
@@ -32,41 +35,43 @@ type binaries struct {
 
 func buildBinaries(b *testing.B) binaries {
 	b.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "absr-bench-")
-		if buildErr != nil {
-			return
-		}
-		built = binaries{
-			real: filepath.Join(buildDir, "absr-autopair"),
-			bare: filepath.Join(buildDir, "bare"),
-			libs: filepath.Join(buildDir, "libs"),
-		}
-		for _, t := range []struct{ out, pkg, tags string }{
-			{built.real, "../..", ""}, {built.bare, "./testdata/bare", ""}, {built.libs, "./testdata/bare", "libs"},
-		} {
-			cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+t.tags, "-o", t.out+".linked", t.pkg)
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = &buildError{pkg: t.pkg, out: string(out), err: err}
-				return
-			}
-			if buildErr = install(t.out+".linked", t.out); buildErr != nil {
-				return
-			}
-		}
-	})
+	buildOnce.Do(func() { built, buildErr = build() })
 	if buildErr != nil {
 		b.Fatal(buildErr)
 	}
-	bins := built
-	if bin := os.Getenv("ABSR_BENCH_REAL_BINARY"); bin != "" {
-		bins.real = filepath.Join(buildDir, "variant")
-		if err := install(bin, bins.real); err != nil { // to compare a variant, built the same way
-			b.Fatal(err)
+	return built
+}
+
+func build() (binaries, error) {
+	var err error
+	if buildDir, err = os.MkdirTemp("", "absr-bench-"); err != nil {
+		return binaries{}, err
+	}
+	bins := binaries{
+		real: filepath.Join(buildDir, "absr-autopair"),
+		bare: filepath.Join(buildDir, "bare"),
+		libs: filepath.Join(buildDir, "libs"),
+	}
+	type target struct{ out, pkg, tags string }
+	targets := []target{{bins.bare, "./testdata/bare", ""}, {bins.libs, "./testdata/bare", "libs"}}
+	if variant := os.Getenv("ABSR_BENCH_REAL_BINARY"); variant != "" {
+		if err := install(variant, bins.real); err != nil {
+			return binaries{}, err
+		}
+	} else {
+		targets = append(targets, target{bins.real, "../..", ""})
+	}
+	for _, t := range targets {
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+t.tags, "-o", t.out+".linked", t.pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return binaries{}, fmt.Errorf("go build %s: %w\n%s", t.pkg, err, out)
+		}
+		if err := install(t.out+".linked", t.out); err != nil {
+			return binaries{}, err
 		}
 	}
-	return bins
+	return bins, nil
 }
 
 // install writes a copy of the executable src at dst with plain writes, as unpacking does.
@@ -77,13 +82,6 @@ func install(src, dst string) error {
 	}
 	return os.WriteFile(dst, data, 0o755)
 }
-
-type buildError struct {
-	pkg, out string
-	err      error
-}
-
-func (e *buildError) Error() string { return "go build " + e.pkg + ": " + e.err.Error() + "\n" + e.out }
 
 // runtimeProcess is a binary serving the FC runtime stand-in.
 type runtimeProcess struct {
@@ -177,10 +175,7 @@ func BenchmarkColdStart(b *testing.B) {
 // of each, invocationsPerOp times. Reports the medians.
 func BenchmarkInvocationOverhead(b *testing.B) {
 	bins := buildBinaries(b)
-	payload, err := os.ReadFile("../../events/actiontrail-not-a-disk.json")
-	if err != nil {
-		b.Fatal(err)
-	}
+	payload := readEvent(b, "../../events/actiontrail-not-a-disk.json")
 	procs := []*runtimeProcess{startRuntime(b, bins.real), startRuntime(b, bins.bare)}
 	defer func() {
 		for _, p := range procs {

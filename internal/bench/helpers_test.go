@@ -152,7 +152,8 @@ type memSampler struct {
 	baseHeap uint64
 }
 
-var memMetrics = []string{"/memory/classes/heap/objects:bytes", "/memory/classes/total:bytes"}
+var memMetrics = []string{"/memory/classes/heap/objects:bytes", "/memory/classes/total:bytes",
+	"/memory/classes/heap/released:bytes"}
 
 func startMemSampler(every time.Duration) *memSampler {
 	m := &memSampler{stop: make(chan struct{})}
@@ -164,7 +165,7 @@ func startMemSampler(every time.Duration) *memSampler {
 		metrics.Read(samples)
 		m.peakHeap = max(m.peakHeap, samples[0].Value.Uint64())
 		// total includes released (returned to the OS) memory; subtract it.
-		m.peakAll = max(m.peakAll, samples[1].Value.Uint64()-releasedBytes())
+		m.peakAll = max(m.peakAll, samples[1].Value.Uint64()-samples[2].Value.Uint64())
 	}
 	read()
 	m.baseHeap = m.peakHeap
@@ -182,12 +183,6 @@ func startMemSampler(every time.Duration) *memSampler {
 		}
 	})
 	return m
-}
-
-func releasedBytes() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
 }
 
 // base is the live heap when sampling started (after a GC: the emulator's world and the

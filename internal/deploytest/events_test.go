@@ -47,7 +47,7 @@ func rules(t *testing.T) []rule {
 	var out []rule
 	for _, res := range p.resources {
 		props, _ := res["props"].(map[string]any)
-		for _, tr := range append(triggersOf(t, props), optionalTriggers(t)...) {
+		for _, tr := range p.triggers(t, props) {
 			if tr["triggerType"] != "eventbridge" {
 				continue
 			}

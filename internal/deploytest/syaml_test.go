@@ -32,6 +32,7 @@ type project struct {
 	resolved  map[string]any
 	vars      map[string]any
 	resources map[string]map[string]any // fc3 resources: name -> resource
+	optional  []map[string]any          // the commented-out triggers, as optionalTriggers reads them
 }
 
 var (
@@ -60,7 +61,8 @@ func loadProject(t *testing.T) project {
 	for _, p := range problems {
 		t.Errorf("s.yaml: %s", p)
 	}
-	p := project{raw: raw, resolved: resolved, vars: vars, resources: map[string]map[string]any{}}
+	p := project{raw: raw, resolved: resolved, vars: vars, resources: map[string]map[string]any{},
+		optional: optionalTriggers(t, string(data))}
 	resources, _ := resolved["resources"].(map[string]any)
 	for name, r := range resources {
 		res, _ := r.(map[string]any)
@@ -114,15 +116,10 @@ func resolve(v any, vars map[string]any, problems *[]string) any {
 	return v
 }
 
-// optionalTriggers parses the commented-out triggers between the markers, as they would be
-// once uncommented.
-func optionalTriggers(t *testing.T) []map[string]any {
+// optionalTriggers parses the commented-out triggers between the markers in s.yaml's text, as
+// they would be once uncommented.
+func optionalTriggers(t *testing.T, text string) []map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot, "s.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(data)
 	begin, end := strings.Index(text, optionalBegin), strings.Index(text, optionalEnd)
 	if begin < 0 || end < begin {
 		t.Fatalf("s.yaml: markers %q and %q not found in order", optionalBegin, optionalEnd)
@@ -164,6 +161,12 @@ func triggersOf(t *testing.T, props map[string]any) []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// triggers is a resource's triggers followed by the optional ones.
+func (p project) triggers(t *testing.T, props map[string]any) []map[string]any {
+	t.Helper()
+	return append(triggersOf(t, props), p.optional...)
 }
 
 func triggerConfig(tr map[string]any) map[string]any {
@@ -233,8 +236,7 @@ func TestPropsMatchFC3Schema(t *testing.T) {
 		if err := props.Validate(toJSONValue(t, pr)); err != nil {
 			t.Errorf("resources.%s.props: %v", name, err)
 		}
-		triggers := append(triggersOf(t, pr), optionalTriggers(t)...)
-		for _, tr := range triggers {
+		for _, tr := range p.triggers(t, pr) {
 			typ, _ := tr["triggerType"].(string)
 			s, ok := triggerSchemas[typ]
 			if !ok {
@@ -297,7 +299,7 @@ func TestFunctionShape(t *testing.T) {
 
 		checkBuildAction(t, res, props)
 		checkEnvironment(t, props, p.vars)
-		checkTriggers(t, append(triggersOf(t, props), optionalTriggers(t)...), len(triggersOf(t, props)))
+		checkTriggers(t, p.triggers(t, props), len(triggersOf(t, props)))
 	}
 }
 
