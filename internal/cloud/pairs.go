@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -237,25 +238,16 @@ type legacyStartPairResponse struct {
 	RequestId string `json:"RequestId"`
 }
 
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func pairFromLegacy(lp legacyPair) Pair {
 	return Pair{
-		ID:                  firstNonEmpty(lp.PairId, lp.ReplicaPairId),
+		ID:                  cmp.Or(lp.PairId, lp.ReplicaPairId),
 		Name:                lp.PairName,
 		Status:              lp.Status,
 		SourceDiskID:        lp.SourceDiskId,
-		SourceRegionID:      firstNonEmpty(lp.SourceRegionId, lp.SourceRegion),
+		SourceRegionID:      cmp.Or(lp.SourceRegionId, lp.SourceRegion),
 		SourceZoneID:        lp.SourceZoneId,
 		DestinationDiskID:   lp.DestinationDiskId,
-		DestinationRegionID: firstNonEmpty(lp.DestinationRegionId, lp.DestinationRegion),
+		DestinationRegionID: cmp.Or(lp.DestinationRegionId, lp.DestinationRegion),
 		DestinationZoneID:   lp.DestinationZoneId,
 	}
 }
