@@ -18,16 +18,17 @@ import (
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
 )
 
-// Defaults, as documented in the design's configuration table.
+// Defaults, as documented in the design's configuration table. The pairing policy's are the
+// engine's own (package pairing).
 const (
-	DefaultOptInKey         = "dr"
-	DefaultOptInValue       = "enabled"
+	DefaultOptInKey         = pairing.DefaultOptInKey
+	DefaultOptInValue       = pairing.DefaultOptInValue
 	DefaultAPI              = "ebs"
-	DefaultPairNameTemplate = "absr-{diskId}"
-	DefaultChargeType       = "POSTPAY"
-	DefaultRPO              = 900
-	DefaultConcurrency      = 8
-	MaxConcurrency          = 64
+	DefaultPairNameTemplate = pairing.DefaultPairNameTemplate
+	DefaultChargeType       = pairing.DefaultChargeType
+	DefaultRPO              = pairing.DefaultRPO
+	DefaultConcurrency      = pairing.DefaultConcurrency
+	MaxConcurrency          = pairing.MaxConcurrency
 	// DefaultMaxQPS is per action and region. ECS and EBS flow control allows more per action
 	// and account, but other tools in the account share that budget; 10/s keeps a sweep of
 	// thousands of disks within minutes while leaving headroom.
