@@ -4,6 +4,7 @@
 package handler
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,7 +94,7 @@ func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, lo
 		api = h.wrapAPI(api)
 	}
 	engine := pairing.New(api, h.cfg.Pairing)
-	region := firstNonEmpty(inv.Region, h.region)
+	region := cmp.Or(inv.Region, h.region)
 
 	var runErr error
 	events := map[string]intake.Event{} // disk or instance ID -> the event that named it
@@ -115,7 +116,7 @@ func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, lo
 				report.Ignored = append(report.Ignored, IgnoredEvent{Event: eventInfo(t.Event), Reason: "own_mark"})
 				continue
 			}
-			r := firstNonEmpty(t.Region, region)
+			r := cmp.Or(t.Region, region)
 			if r == "" {
 				log.Error("payload names no region and the function's region is unknown")
 				return nil, fmt.Errorf("%w: the payload names no region (regionId) and the function's region is unknown (set FC_REGION)", ErrPayload)
@@ -212,15 +213,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // MarshalReport renders a report as the function's response body.

@@ -7,6 +7,7 @@ package handler_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -453,7 +454,7 @@ func e2eRunCase(t *testing.T, c e2eCase) {
 			inv.Credentials = &creds
 			source = cloud.Credentials{} // nothing usable: the invocation's must be used
 		}
-		payloadName := cmpOr(d.Payload, c.Payload)
+		payloadName := cmp.Or(d.Payload, c.Payload)
 		timeout := 30 * time.Second
 		if d.TimeoutMs > 0 {
 			timeout = time.Duration(d.TimeoutMs) * time.Millisecond
@@ -468,15 +469,6 @@ func e2eRunCase(t *testing.T, c e2eCase) {
 			t.Fatalf("delivery %d of %s: error %v\nreport %s\ncalls %v\nlog:\n%s", i+1, payloadName, run.err, reportJSON, run.calls, run.log.String())
 		}
 	}
-}
-
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func e2eCheckDelivery(t *testing.T, want e2eWant, run e2eRun, requestID string, snap emulator.State, seeded map[string]bool) {

@@ -584,3 +584,34 @@ func TestNewPoolRejectsBadOptions(t *testing.T) {
 		t.Error("DEBUG=sdk accepted")
 	}
 }
+
+// A listing whose NextToken comes back a second time would page forever: every paging call
+// stops with InvalidResponse after the repeat, naming the request that repeated it.
+func TestRepeatedNextTokenStopsPaging(t *testing.T) {
+	f := newFakeCloud(t)
+	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
+		token := []string{"a", "b", "a"}[min(n, 3)-1]
+		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": fmt.Sprintf("REQ-PAGE-%d", n), "NextToken": token}}
+	})
+	ctx := context.Background()
+	check := func(name string, err error, calls int) {
+		t.Helper()
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeInvalidResponse || e.RequestID != "REQ-PAGE-3" {
+			t.Errorf("%s: %v", name, err)
+		}
+		if calls != 3 {
+			t.Errorf("%s: %d requests, want 3", name, calls)
+		}
+	}
+	ebs := f.pool(t, APIEBS).Client(testCreds)
+	_, err := ebs.InstanceDisks(ctx, "cn-hangzhou", "i-1")
+	check("InstanceDisks", err, len(f.callsOf("DescribeDisks")))
+	_, err = ebs.ListPairs(ctx, "cn-hangzhou")
+	check("ListPairs", err, len(f.callsOf("DescribeDiskReplicaPairs")))
+	f.mu.Lock()
+	f.calls = nil
+	f.mu.Unlock()
+	_, err = f.pool(t, APIECS).Client(testCreds).ListPairs(ctx, "cn-hangzhou")
+	check("legacy ListPairs", err, len(f.callsOf("DescribeDiskReplicaPairs")))
+}

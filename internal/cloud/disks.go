@@ -71,20 +71,17 @@ func (c *client) DisksByTag(ctx context.Context, region, key, value string, fn f
 // describeDisks pages through DescribeDisks with MaxResults/NextToken, calling fn with every
 // non-empty page. filter sets the selection on each page's request.
 func (c *client) describeDisks(ctx context.Context, region string, filter func(*ecs.DescribeDisksRequest), fn func([]Disk) error) error {
-	token := ""
-	seen := map[string]bool{}
-	for {
-		pageToken := token
+	return eachPage(opDescribeDisks.action(), func(token string) (string, string, error) {
 		resp, err := invoke(ctx, c, opDescribeDisks, region, func() requests.AcsRequest {
 			r := ecs.CreateDescribeDisksRequest()
 			r.RegionId = region
 			r.MaxResults = requests.NewInteger(describeDisksMaxResults)
-			r.NextToken = pageToken
+			r.NextToken = token
 			filter(r)
 			return r
 		}, ecs.CreateDescribeDisksResponse, func(r *ecs.DescribeDisksResponse) string { return r.RequestId })
 		if err != nil {
-			return err
+			return "", "", err
 		}
 		if len(resp.Disks.Disk) > 0 {
 			page := make([]Disk, 0, len(resp.Disks.Disk))
@@ -92,18 +89,11 @@ func (c *client) describeDisks(ctx context.Context, region string, filter func(*
 				page = append(page, diskFromECS(d))
 			}
 			if err := fn(page); err != nil {
-				return err
+				return "", "", err
 			}
 		}
-		if resp.NextToken == "" {
-			return nil
-		}
-		if seen[resp.NextToken] {
-			return repeatedToken(opDescribeDisks.action(), resp.RequestId)
-		}
-		seen[resp.NextToken] = true
-		token = resp.NextToken
-	}
+		return resp.NextToken, resp.RequestId, nil
+	})
 }
 
 func diskFromECS(d ecs.Disk) Disk {

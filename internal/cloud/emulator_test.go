@@ -221,24 +221,28 @@ func uniqueDiskIDs(disks []Disk) bool {
 	return true
 }
 
-func TestEmulatorPagingPairs(t *testing.T) {
-	st := emutest.World()
-	add := func(n int, prefix, srcZone, dstZone string, legacy bool) {
-		for i := range n {
-			p := emutest.Disk(fmt.Sprintf("d-%sp%04d", prefix, i), srcZone)
-			s := emutest.Disk(fmt.Sprintf("d-%ss%04d", prefix, i), dstZone)
-			st.Disks = append(st.Disks, p, s)
-			if legacy {
-				st.Pairs = append(st.Pairs, emutest.LegacyPair(fmt.Sprintf("rp-%s%04d", prefix, i), p, s, "active"))
-			} else {
-				st.Pairs = append(st.Pairs, emutest.Pair(fmt.Sprintf("pair-%s%04d", prefix, i), p, s, "normal"))
-			}
+// addPairs adds n replica pairs to st, each with its two disks: primaries d-<prefix>pNNNN in
+// srcZone, secondaries d-<prefix>sNNNN in dstZone, pairs pair-<prefix>NNNN (normal) or, of the
+// legacy family, rp-<prefix>NNNN (active).
+func addPairs(st *emulator.State, n int, prefix, srcZone, dstZone string, legacy bool) {
+	for i := range n {
+		p := emutest.Disk(fmt.Sprintf("d-%sp%04d", prefix, i), srcZone)
+		s := emutest.Disk(fmt.Sprintf("d-%ss%04d", prefix, i), dstZone)
+		st.Disks = append(st.Disks, p, s)
+		if legacy {
+			st.Pairs = append(st.Pairs, emutest.LegacyPair(fmt.Sprintf("rp-%s%04d", prefix, i), p, s, "active"))
+		} else {
+			st.Pairs = append(st.Pairs, emutest.Pair(fmt.Sprintf("pair-%s%04d", prefix, i), p, s, "normal"))
 		}
 	}
-	add(1100, "out", "cn-hangzhou-h", "cn-shanghai-b", false) // primary here
-	add(420, "in", "cn-beijing-h", "cn-hangzhou-i", false)    // secondary here
-	add(30, "far", "cn-beijing-h", "cn-shanghai-b", false)    // neither
-	add(560, "lg", "cn-hangzhou-h", "cn-shanghai-b", true)
+}
+
+func TestEmulatorPagingPairs(t *testing.T) {
+	st := emutest.World()
+	addPairs(st, 1100, "out", "cn-hangzhou-h", "cn-shanghai-b", false) // primary here
+	addPairs(st, 420, "in", "cn-beijing-h", "cn-hangzhou-i", false)    // secondary here
+	addPairs(st, 30, "far", "cn-beijing-h", "cn-shanghai-b", false)    // neither
+	addPairs(st, 560, "lg", "cn-hangzhou-h", "cn-shanghai-b", true)
 	srv := emutest.Start(t, st)
 	ctx := emuCtx(t)
 

@@ -156,6 +156,29 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 	}
 }
 
+// eachPage walks a MaxResults/NextToken listing: page is called with "" and then with each
+// NextToken it returns (with the RequestId of its response), until it returns "" or an error. A
+// token that comes back a second time would loop forever: that is an InvalidResponse error.
+func eachPage(action string, page func(token string) (next, requestID string, err error)) error {
+	seen := map[string]bool{}
+	for token := ""; ; {
+		next, requestID, err := page(token)
+		if err != nil || next == "" {
+			return err
+		}
+		if seen[next] {
+			return repeatedToken(action, requestID)
+		}
+		seen[next] = true
+		token = next
+	}
+}
+
+func repeatedToken(action, requestID string) *Error {
+	return &Error{Action: action, Code: CodeInvalidResponse, RequestID: requestID,
+		Message: "NextToken repeats an earlier page's token"}
+}
+
 // sendOnce performs one signed HTTP exchange. The SDK client is built per attempt: a client's
 // http.Client timeout is rewritten by every call, so one client shared by concurrent calls races.
 // Building one costs a few allocations; connections come from the Pool's shared transport.

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -48,21 +49,18 @@ func (c *client) ListPairs(ctx context.Context, region string) ([]Pair, error) {
 // describeEBSPairs pages through EBS DescribeDiskReplicaPairs for one site of region, optionally
 // only the pairs named in pairIDs (a comma list), appending each pair not in seenPair to out.
 func (c *client) describeEBSPairs(ctx context.Context, region, site, pairIDs string, pageSize int, seenPair map[string]bool, out *[]Pair) error {
-	token := ""
-	seenToken := map[string]bool{}
-	for {
-		pageToken := token
+	return eachPage(opEBSDescribePairs.action(), func(token string) (string, string, error) {
 		resp, err := invoke(ctx, c, opEBSDescribePairs, region, func() requests.AcsRequest {
 			r := ebs.CreateDescribeDiskReplicaPairsRequest()
 			r.RegionId = region
 			r.Site = site
 			r.PairIds = pairIDs
 			r.MaxResults = requests.NewInteger(pageSize)
-			r.NextToken = pageToken
+			r.NextToken = token
 			return r
 		}, ebs.CreateDescribeDiskReplicaPairsResponse, func(r *ebs.DescribeDiskReplicaPairsResponse) string { return r.RequestId })
 		if err != nil {
-			return err
+			return "", "", err
 		}
 		for _, rp := range resp.ReplicaPairs {
 			if rp.ReplicaPairId == "" || seenPair[rp.ReplicaPairId] {
@@ -71,15 +69,8 @@ func (c *client) describeEBSPairs(ctx context.Context, region, site, pairIDs str
 			seenPair[rp.ReplicaPairId] = true
 			*out = append(*out, pairFromEBS(rp))
 		}
-		if resp.NextToken == "" {
-			return nil
-		}
-		if seenToken[resp.NextToken] {
-			return repeatedToken(opEBSDescribePairs.action(), resp.RequestId)
-		}
-		seenToken[resp.NextToken] = true
-		token = resp.NextToken
-	}
+		return resp.NextToken, resp.RequestId, nil
+	})
 }
 
 // MaxPairIDs is how many pair IDs one PairsByID call takes: EBS DescribeDiskReplicaPairs
@@ -247,25 +238,16 @@ type legacyStartPairResponse struct {
 	RequestId string `json:"RequestId"`
 }
 
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func pairFromLegacy(lp legacyPair) Pair {
 	return Pair{
-		ID:                  firstNonEmpty(lp.PairId, lp.ReplicaPairId),
+		ID:                  cmp.Or(lp.PairId, lp.ReplicaPairId),
 		Name:                lp.PairName,
 		Status:              lp.Status,
 		SourceDiskID:        lp.SourceDiskId,
-		SourceRegionID:      firstNonEmpty(lp.SourceRegionId, lp.SourceRegion),
+		SourceRegionID:      cmp.Or(lp.SourceRegionId, lp.SourceRegion),
 		SourceZoneID:        lp.SourceZoneId,
 		DestinationDiskID:   lp.DestinationDiskId,
-		DestinationRegionID: firstNonEmpty(lp.DestinationRegionId, lp.DestinationRegion),
+		DestinationRegionID: cmp.Or(lp.DestinationRegionId, lp.DestinationRegion),
 		DestinationZoneID:   lp.DestinationZoneId,
 	}
 }
@@ -291,18 +273,15 @@ func newLegacyRequest(action, region string, params map[string]string) *requests
 func (c *client) listLegacyPairs(ctx context.Context, region string) ([]Pair, error) {
 	var out []Pair
 	seenPair := map[string]bool{}
-	seenToken := map[string]bool{}
-	token := ""
-	for {
-		pageToken := token
+	err := eachPage(opLegacyDescribePairs.action(), func(token string) (string, string, error) {
 		resp, err := invoke(ctx, c, opLegacyDescribePairs, region, func() requests.AcsRequest {
 			return newLegacyRequest(opLegacyDescribePairs.name, region, map[string]string{
 				"MaxResults": strconv.Itoa(legacyDescribePairsMaxResults),
-				"NextToken":  pageToken,
+				"NextToken":  token,
 			})
 		}, newLegacyPairsResponse, func(r *legacyPairsResponse) string { return r.RequestId })
 		if err != nil {
-			return nil, err
+			return "", "", err
 		}
 		for _, lp := range resp.DiskReplicaPairs.DiskReplicaPair {
 			p := pairFromLegacy(lp)
@@ -312,15 +291,12 @@ func (c *client) listLegacyPairs(ctx context.Context, region string) ([]Pair, er
 			seenPair[p.ID] = true
 			out = append(out, p)
 		}
-		if resp.NextToken == "" {
-			return out, nil
-		}
-		if seenToken[resp.NextToken] {
-			return nil, repeatedToken(opLegacyDescribePairs.action(), resp.RequestId)
-		}
-		seenToken[resp.NextToken] = true
-		token = resp.NextToken
+		return resp.NextToken, resp.RequestId, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 func (c *client) createLegacyPair(ctx context.Context, in CreatePairInput) (string, error) {
@@ -374,9 +350,4 @@ func newLegacyCreatePairResponse() *legacyCreatePairResponse {
 
 func newLegacyStartPairResponse() *legacyStartPairResponse {
 	return &legacyStartPairResponse{BaseResponse: &responses.BaseResponse{}}
-}
-
-func repeatedToken(action, requestID string) *Error {
-	return &Error{Action: action, Code: CodeInvalidResponse, RequestID: requestID,
-		Message: "NextToken repeats an earlier page's token"}
 }

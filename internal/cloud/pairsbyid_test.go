@@ -13,21 +13,9 @@ import (
 // emulator's PairIds and Site production filters, and the requests it refuses to send.
 func TestEmulatorPairsByID(t *testing.T) {
 	st := emutest.World()
-	add := func(n int, prefix, srcZone, dstZone string, legacy bool) {
-		for i := range n {
-			p := emutest.Disk(fmt.Sprintf("d-%sp%04d", prefix, i), srcZone)
-			s := emutest.Disk(fmt.Sprintf("d-%ss%04d", prefix, i), dstZone)
-			st.Disks = append(st.Disks, p, s)
-			if legacy {
-				st.Pairs = append(st.Pairs, emutest.LegacyPair(fmt.Sprintf("rp-%s%04d", prefix, i), p, s, "active"))
-			} else {
-				st.Pairs = append(st.Pairs, emutest.Pair(fmt.Sprintf("pair-%s%04d", prefix, i), p, s, "normal"))
-			}
-		}
-	}
-	add(1100, "out", "cn-hangzhou-h", "cn-shanghai-b", false) // primary here: 3 listing pages
-	add(20, "in", "cn-beijing-h", "cn-hangzhou-i", false)     // secondary here
-	add(5, "lg", "cn-hangzhou-h", "cn-shanghai-b", true)      // the other family
+	addPairs(st, 1100, "out", "cn-hangzhou-h", "cn-shanghai-b", false) // primary here: 3 listing pages
+	addPairs(st, 20, "in", "cn-beijing-h", "cn-hangzhou-i", false)     // secondary here
+	addPairs(st, 5, "lg", "cn-hangzhou-h", "cn-shanghai-b", true)      // the other family
 	srv := emutest.Start(t, st)
 	ids := func(prefix string, from, to int) []string {
 		var out []string

@@ -11,23 +11,26 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
 )
 
-// Defaults, as documented in the design's configuration table.
+// Defaults, as documented in the design's configuration table. The pairing policy's are the
+// engine's own (package pairing).
 const (
-	DefaultOptInKey         = "dr"
-	DefaultOptInValue       = "enabled"
+	DefaultOptInKey         = pairing.DefaultOptInKey
+	DefaultOptInValue       = pairing.DefaultOptInValue
 	DefaultAPI              = "ebs"
-	DefaultPairNameTemplate = "absr-{diskId}"
-	DefaultChargeType       = "POSTPAY"
-	DefaultRPO              = 900
-	DefaultConcurrency      = 8
-	MaxConcurrency          = 64
+	DefaultPairNameTemplate = pairing.DefaultPairNameTemplate
+	DefaultChargeType       = pairing.DefaultChargeType
+	DefaultRPO              = pairing.DefaultRPO
+	DefaultConcurrency      = pairing.DefaultConcurrency
+	MaxConcurrency          = pairing.MaxConcurrency
 	// DefaultMaxQPS is per action and region. ECS and EBS flow control allows more per action
 	// and account, but other tools in the account share that budget; 10/s keeps a sweep of
 	// thousands of disks within minutes while leaving headroom.
@@ -206,7 +209,7 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 	if v, ok := r.get(EnvBandwidth); ok {
 		n, err := strconv.Atoi(v)
 		switch {
-		case err != nil || !containsInt(allowedBandwidths, n):
+		case err != nil || !slices.Contains(allowedBandwidths, n):
 			r.fail(EnvBandwidth, v, "expected one of 10240, 20480, 51200, 102400 (Kbit/s)")
 		case chargeTypeOK && p.ChargeType == "POSTPAY":
 			r.fail(EnvBandwidth, v, "the bandwidth cannot be set with %s=POSTPAY (the default); set %s=PREPAY or leave %s unset",
@@ -457,7 +460,7 @@ var pairNamePlaceholders = []string{"diskId", "diskName"}
 // checkPairNameTemplate allows literal text and the placeholders {diskId} and {diskName}; the
 // engine sanitizes the expanded name to the API's rules.
 func checkPairNameTemplate(t string) string {
-	if len([]rune(t)) > 128 {
+	if utf8.RuneCountInString(t) > 128 {
 		return "longer than 128 characters"
 	}
 	for i := 0; i < len(t); i++ {
@@ -468,11 +471,7 @@ func checkPairNameTemplate(t string) string {
 				return "a { is not closed; expected text with {diskId} or {diskName}"
 			}
 			name := t[i+1 : i+end]
-			known := false
-			for _, p := range pairNamePlaceholders {
-				known = known || name == p
-			}
-			if !known {
+			if !slices.Contains(pairNamePlaceholders, name) {
 				return fmt.Sprintf("unknown placeholder %s; expected {diskId} or {diskName}", quote("{"+name+"}"))
 			}
 			i += end
@@ -491,13 +490,4 @@ func nonEmpty(msgs ...string) []string {
 		}
 	}
 	return out
-}
-
-func containsInt(list []int, n int) bool {
-	for _, x := range list {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }

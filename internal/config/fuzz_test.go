@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -126,7 +127,7 @@ func FuzzFromEnv(f *testing.F) {
 		if p.ChargeType != "POSTPAY" && p.ChargeType != "PREPAY" {
 			t.Fatalf("accepted charge type %q", p.ChargeType)
 		}
-		if p.Bandwidth != 0 && (p.ChargeType != "PREPAY" || !containsInt(allowedBandwidths, p.Bandwidth)) {
+		if p.Bandwidth != 0 && (p.ChargeType != "PREPAY" || !slices.Contains(allowedBandwidths, p.Bandwidth)) {
 			t.Fatalf("accepted bandwidth %d with %s", p.Bandwidth, p.ChargeType)
 		}
 		if c.ECSEndpoint != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -262,11 +263,7 @@ func fieldsOf(n *yaml.Node, path string, allowed []string, example string, e *ma
 	}
 	out := map[string]*yaml.Node{}
 	for _, kv := range entries(n, path, e) {
-		known := false
-		for _, a := range allowed {
-			known = known || kv.key == a
-		}
-		if !known {
+		if !slices.Contains(allowed, kv.key) {
 			e.add(kv.keyNode, path+"."+kv.key, "unknown key (expected %s)", strings.Join(allowed, " or "))
 			continue
 		}
