@@ -1,7 +1,6 @@
 package pairing
 
 import (
-	"cmp"
 	"context"
 	"slices"
 
@@ -125,7 +124,7 @@ func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*i
 		if !r.optedIn(d) || !supportedCategory(d.Category) || d.Tags[TagPrimaryDisk] != "" {
 			continue
 		}
-		if _, paired := r.markedPair(cmp.Or(d.RegionID, region), d.ID); paired {
+		if _, paired := r.markedPair(d.RegionID, d.ID); paired {
 			continue // its pair is known: no secondary to read, no listing to pay for
 		}
 		if ref, _, ok := r.explicitSecondary(d); ok && ref.Region != "" {
@@ -215,10 +214,10 @@ func (r *run) prefetchMarkedPairs(ctx context.Context, region string, ready []*i
 		r.mu.Lock()
 		for _, it := range batch {
 			it.readIDs = append(it.readIDs, traced...)
-			d, diskRegion := it.disk, cmp.Or(it.disk.RegionID, region)
+			d := it.disk
 			p, ok := byID[d.Tags[TagReplicaPair]]
-			if ok && p.Status != pairDeleted && p.SourceDiskID == d.ID && p.SourceRegionID == diskRegion {
-				r.marked[diskRegion+"/"+d.ID] = p
+			if ok && p.Status != pairDeleted && p.SourceDiskID == d.ID && p.SourceRegionID == d.RegionID {
+				r.marked[d.RegionID+"/"+d.ID] = p
 			}
 		}
 		r.mu.Unlock()

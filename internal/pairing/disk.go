@@ -44,9 +44,6 @@ func (it *item) fail(ctx context.Context, err error, what string) Result {
 // secondary resolution and validation, then creates, starts and marks its pair.
 func (r *run) process(ctx context.Context, it *item) Result {
 	d := *it.disk
-	if d.RegionID == "" {
-		d.RegionID = it.region
-	}
 	if !r.optedIn(d) {
 		msg := fmt.Sprintf("no tag %s=%s", r.opts.OptInKey, r.opts.OptInValue)
 		if v, ok := d.Tags[r.opts.OptInKey]; ok {

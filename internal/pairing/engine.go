@@ -190,7 +190,7 @@ type item struct {
 	region    string
 	instance  string
 	created   bool
-	disk      *cloud.Disk // the current record, once read
+	disk      *cloud.Disk // the current record, once read; RegionID filled in when the API left it out
 	waitUntil time.Time   // while not visible or not ready: when to give up
 	readIDs   []string    // request IDs of the reads that found it
 	start     time.Time   // when the invocation first knew of it; Duration counts from here
@@ -493,6 +493,7 @@ func (r *run) sweepRegion(w window, region string) (items []*item, err error) {
 				}
 				seen[d.ID] = true
 				it := newItem(d.ID, region, false, [2]int{len(listing)})
+				d.RegionID = cmp.Or(d.RegionID, region)
 				it.disk = &d
 				listing = append(listing, it)
 				fresh = append(fresh, it)
@@ -566,6 +567,7 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 			items := make([]*item, 0, len(disks))
 			for i, d := range disks {
 				it := newItem(d.ID, in.region, in.created, [2]int{in.order, 1_000_000 + i})
+				d.RegionID = cmp.Or(d.RegionID, in.region)
 				it.instance, it.disk, it.start = in.id, &d, self.start
 				it.readIDs = slices.Clone(self.readIDs)
 				items = append(items, it)

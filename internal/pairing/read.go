@@ -1,6 +1,7 @@
 package pairing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -139,9 +140,7 @@ func (rd *reader) describe(ctx context.Context, items []*item) {
 				continue
 			}
 			if d, ok := found[it.diskID]; ok {
-				if d.RegionID == "" {
-					d.RegionID = rd.region
-				}
+				d.RegionID = cmp.Or(d.RegionID, rd.region)
 				it.disk = &d
 			} else {
 				it.disk = nil
