@@ -56,8 +56,8 @@ func (r *run) process(ctx context.Context, it *item) Result {
 			fmt.Sprintf("category %s cannot be replicated (ABSR supports cloud_essd and cloud_auto)", d.Category))
 	}
 
-	if p, ok := r.markedPair(d.RegionID, d.ID); ok { // confirmed by ID: no listing needed
-		return r.complete(ctx, it, d, p)
+	if it.confirmed != nil { // confirmed by ID: no listing needed
+		return r.complete(ctx, it, d, *it.confirmed)
 	}
 	idx, err := r.pairsIn(ctx, d.RegionID)
 	if err != nil {

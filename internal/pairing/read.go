@@ -107,8 +107,9 @@ func (rd *reader) dispatch(ctx context.Context, ready []*item) {
 	if len(ready) == 0 {
 		return
 	}
-	rd.r.prefetchMarkedPairs(ctx, rd.region, ready)
-	rd.r.prefetchSecondaries(ctx, rd.region, ready)
+	eligible := rd.r.eligible(ready)
+	rd.r.prefetchMarkedPairs(ctx, rd.region, eligible)
+	rd.r.prefetchSecondaries(ctx, rd.region, eligible)
 	for _, it := range ready {
 		if !rd.pool.send(it) {
 			return // the rest keep deadline_exceeded
