@@ -163,7 +163,7 @@ func (r *run) prefetchSecondaries(ctx context.Context, region string, eligible [
 		}
 	}
 	for secRegion, ids := range want {
-		for batch := range chunks(ids, describeBatch) {
+		for batch := range slices.Chunk(ids, describeBatch) {
 			disks, err := r.api.DescribeDisks(ctx, secRegion, batch)
 			if err != nil {
 				break
@@ -199,7 +199,7 @@ func (r *run) prefetchMarkedPairs(ctx context.Context, region string, eligible [
 			marked = append(marked, it)
 		}
 	}
-	for batch := range chunks(marked, cloud.MaxPairIDs) {
+	for batch := range slices.Chunk(marked, cloud.MaxPairIDs) {
 		var ids []string
 		for _, it := range batch {
 			if id := it.disk.Tags[TagReplicaPair]; !slices.Contains(ids, id) {

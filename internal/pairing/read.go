@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
@@ -119,7 +120,7 @@ func (rd *reader) dispatch(ctx context.Context, ready []*item) {
 
 // describe refreshes the records of items (batched); a read error decides them.
 func (rd *reader) describe(ctx context.Context, items []*item) {
-	for batch := range chunks(items, describeBatch) {
+	for batch := range slices.Chunk(items, describeBatch) {
 		ids := make([]string, len(batch))
 		for i, it := range batch {
 			ids[i] = it.diskID
@@ -146,19 +147,6 @@ func (rd *reader) describe(ctx context.Context, items []*item) {
 			} else {
 				it.disk = nil
 			}
-		}
-	}
-}
-
-// chunks yields s in pieces of at most n.
-func chunks[T any](s []T, n int) func(func([]T) bool) {
-	return func(yield func([]T) bool) {
-		for len(s) > 0 {
-			k := min(n, len(s))
-			if !yield(s[:k]) {
-				return
-			}
-			s = s[k:]
 		}
 	}
 }
