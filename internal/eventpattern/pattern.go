@@ -16,8 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -136,13 +137,8 @@ func decode(data []byte) (any, error) {
 }
 
 func compileObject(m map[string]any, path string) (*object, error) {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names) // deterministic errors
 	o := &object{}
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(m)) { // deterministic errors
 		p := name
 		if path != "" {
 			p = path + "." + name
@@ -414,20 +410,10 @@ func (c condition) matches(v any) bool {
 		return ok && strings.Contains(s, c.str)
 	case anythingBut:
 		if s, ok := v.(string); ok {
-			for _, x := range c.strs {
-				if s == x {
-					return false
-				}
-			}
-			return true
+			return !slices.Contains(c.strs, s)
 		}
 		if f, ok := eventNumber(v); ok {
-			for _, x := range c.nums {
-				if f == x {
-					return false
-				}
-			}
-			return true
+			return !slices.Contains(c.nums, f)
 		}
 		return false
 	case anythingButPrefix:

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -198,7 +199,7 @@ func (b *builder) tagResources(ev Event, region string, params object) {
 		bad = append(bad, invalid...)
 		if len(disks) > 0 {
 			named = true
-			b.target(Target{Event: ev, Region: g.region, DiskIDs: disks, TagHint: cloneTags(tags)})
+			b.target(Target{Event: ev, Region: g.region, DiskIDs: disks, TagHint: maps.Clone(tags)})
 		}
 	}
 	switch {
@@ -306,12 +307,7 @@ func configDeleted(o object) bool {
 func references(rec object) map[string][]string {
 	out := map[string][]string{}
 	if refs, ok := rec.obj("referencedResources"); ok {
-		keys := make([]string, 0, len(refs))
-		for k := range refs {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(refs)) {
 			if ids := stringList(refs[k]); len(ids) > 0 {
 				lk := strings.ToLower(k)
 				out[lk] = append(out[lk], ids...)
@@ -417,17 +413,6 @@ func (u *uniq) add(s string) bool {
 
 func nonEmpty(list []string) []string {
 	return slices.DeleteFunc(list, func(s string) bool { return s == "" })
-}
-
-func cloneTags(tags map[string]string) map[string]string {
-	if tags == nil {
-		return nil
-	}
-	out := make(map[string]string, len(tags))
-	for k, v := range tags {
-		out[k] = v
-	}
-	return out
 }
 
 // maxEventField bounds the envelope strings copied into Event: they go to every log line and

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -375,13 +376,8 @@ func decodeDirect(o object) (Request, error) {
 // ignore case, so "DiskIds" beside "diskIds" would silently drop one). It returns the first
 // offending key in sort order.
 func strictFields(o object, fields ...string) (string, bool) {
-	keys := make([]string, 0, len(o))
-	for k := range o {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	seen := map[string]bool{}
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(o)) {
 		lk := strings.ToLower(k)
 		if seen[lk] || !slices.ContainsFunc(fields, func(f string) bool { return strings.EqualFold(f, k) }) {
 			return k, false

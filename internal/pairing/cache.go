@@ -1,7 +1,6 @@
 package pairing
 
 import (
-	"cmp"
 	"context"
 	"slices"
 
@@ -111,22 +110,31 @@ func (r *run) secondaryDisk(ctx context.Context, region, id string) (*cloud.Disk
 	return nil, nil
 }
 
+// eligible returns the ready items that process takes past the opt-in and category checks:
+// the only ones the prefetches read anything for.
+func (r *run) eligible(ready []*item) []*item {
+	var out []*item
+	for _, it := range ready {
+		if r.optedIn(*it.disk) && supportedCategory(it.disk.Category) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
 // prefetchSecondaries reads, in batches per region, the explicitly named secondaries
-// (mapping file or tag) of ready disks that are candidates for a new pair. Errors are left
+// (mapping file or tag) of eligible disks that are candidates for a new pair. Errors are left
 // for secondaryDisk to meet and report, disk by disk.
-func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*item) {
+func (r *run) prefetchSecondaries(ctx context.Context, region string, eligible []*item) {
 	type candidate struct {
 		id  string
 		ref SecondaryRef
 	}
 	var candidates []candidate
-	for _, it := range ready {
+	for _, it := range eligible {
 		d := *it.disk
-		if !r.optedIn(d) || !supportedCategory(d.Category) || d.Tags[TagPrimaryDisk] != "" {
-			continue
-		}
-		if _, paired := r.markedPair(cmp.Or(d.RegionID, region), d.ID); paired {
-			continue // its pair is known: no secondary to read, no listing to pay for
+		if d.Tags[TagPrimaryDisk] != "" || it.confirmed != nil {
+			continue // a secondary, or its pair is known: no secondary to read, no listing to pay for
 		}
 		if ref, _, ok := r.explicitSecondary(d); ok && ref.Region != "" {
 			candidates = append(candidates, candidate{d.ID, ref})
@@ -155,7 +163,7 @@ func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*i
 		}
 	}
 	for secRegion, ids := range want {
-		for batch := range chunks(ids, describeBatch) {
+		for batch := range slices.Chunk(ids, describeBatch) {
 			disks, err := r.api.DescribeDisks(ctx, secRegion, batch)
 			if err != nil {
 				break
@@ -174,25 +182,24 @@ func (r *run) prefetchSecondaries(ctx context.Context, region string, ready []*i
 	}
 }
 
-// prefetchMarkedPairs confirms, for an event, the pairs that ready disks' dr:replica-pair tags
+// prefetchMarkedPairs confirms, for an event, the pairs that eligible disks' dr:replica-pair tags
 // name: one DescribeDiskReplicaPairs by PairIds per 100 marked disks of the region, instead of
 // the region's whole listing (pages of 500 per site) that pairsIn reads. A pair is confirmed
 // when it is live and this disk, in this region, is its primary; process then completes it
 // directly. Every other disk (unmarked, a stale or foreign mark, a failed lookup, the legacy
 // family, which cannot filter by ID) goes the listing's way as before, so a lookup error never
 // decides a disk by itself. A sweep never asks: its one listing serves every disk.
-func (r *run) prefetchMarkedPairs(ctx context.Context, region string, ready []*item) {
+func (r *run) prefetchMarkedPairs(ctx context.Context, region string, eligible []*item) {
 	if r.sweep {
 		return
 	}
 	var marked []*item
-	for _, it := range ready {
-		d := *it.disk
-		if r.optedIn(d) && supportedCategory(d.Category) && d.Tags[TagReplicaPair] != "" {
+	for _, it := range eligible {
+		if it.disk.Tags[TagReplicaPair] != "" {
 			marked = append(marked, it)
 		}
 	}
-	for batch := range chunks(marked, cloud.MaxPairIDs) {
+	for batch := range slices.Chunk(marked, cloud.MaxPairIDs) {
 		var ids []string
 		for _, it := range batch {
 			if id := it.disk.Tags[TagReplicaPair]; !slices.Contains(ids, id) {
@@ -212,25 +219,15 @@ func (r *run) prefetchMarkedPairs(ctx context.Context, region string, ready []*i
 		for _, p := range pairs {
 			byID[p.ID] = p
 		}
-		r.mu.Lock()
-		for _, it := range batch {
+		for _, it := range batch { // the reader's own items, not yet handed to a worker
 			it.readIDs = append(it.readIDs, traced...)
-			d, diskRegion := it.disk, cmp.Or(it.disk.RegionID, region)
+			d := it.disk
 			p, ok := byID[d.Tags[TagReplicaPair]]
-			if ok && p.Status != pairDeleted && p.SourceDiskID == d.ID && p.SourceRegionID == diskRegion {
-				r.marked[diskRegion+"/"+d.ID] = p
+			if ok && p.Status != pairDeleted && p.SourceDiskID == d.ID && p.SourceRegionID == d.RegionID {
+				it.confirmed = &p
 			}
 		}
-		r.mu.Unlock()
 	}
-}
-
-// markedPair is the pair of disk id in region as prefetchMarkedPairs confirmed it by ID, if it did.
-func (r *run) markedPair(region, id string) (cloud.Pair, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p, ok := r.marked[region+"/"+id]
-	return p, ok
 }
 
 // claim reserves secondary for primary within this invocation, so that two primaries

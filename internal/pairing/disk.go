@@ -44,9 +44,6 @@ func (it *item) fail(ctx context.Context, err error, what string) Result {
 // secondary resolution and validation, then creates, starts and marks its pair.
 func (r *run) process(ctx context.Context, it *item) Result {
 	d := *it.disk
-	if d.RegionID == "" {
-		d.RegionID = it.region
-	}
 	if !r.optedIn(d) {
 		msg := fmt.Sprintf("no tag %s=%s", r.opts.OptInKey, r.opts.OptInValue)
 		if v, ok := d.Tags[r.opts.OptInKey]; ok {
@@ -59,8 +56,8 @@ func (r *run) process(ctx context.Context, it *item) Result {
 			fmt.Sprintf("category %s cannot be replicated (ABSR supports cloud_essd and cloud_auto)", d.Category))
 	}
 
-	if p, ok := r.markedPair(d.RegionID, d.ID); ok { // confirmed by ID: no listing needed
-		return r.complete(ctx, it, d, p)
+	if it.confirmed != nil { // confirmed by ID: no listing needed
+		return r.complete(ctx, it, d, *it.confirmed)
 	}
 	idx, err := r.pairsIn(ctx, d.RegionID)
 	if err != nil {

@@ -190,9 +190,10 @@ type item struct {
 	region    string
 	instance  string
 	created   bool
-	disk      *cloud.Disk // the current record, once read
+	disk      *cloud.Disk // the current record, once read; RegionID filled in when the API left it out
 	waitUntil time.Time   // while not visible or not ready: when to give up
 	readIDs   []string    // request IDs of the reads that found it
+	confirmed *cloud.Pair // events: the live pair its dr:replica-pair tag names, confirmed by ID (prefetchMarkedPairs)
 	start     time.Time   // when the invocation first knew of it; Duration counts from here
 	done      bool        // res is final before processing
 	processed bool        // a worker wrote res (read only after the pool is closed)
@@ -303,9 +304,6 @@ type run struct {
 	backrefs    map[string]*lazy[map[string][]cloud.Disk]
 	secondaries map[string]*cloud.Disk // region + "/" + ID -> record; nil: known not to exist
 	claims      map[string]string      // secondary ID -> the primary it was chosen for
-	// marked: events only, region + "/" + disk ID -> the pair its dr:replica-pair tag names,
-	// confirmed by ID to be its live pair (see prefetchMarkedPairs).
-	marked map[string]cloud.Pair
 }
 
 type lazy[T any] struct {
@@ -320,7 +318,6 @@ func (e *Engine) newRun(ctx context.Context, sweep bool) *run {
 		backrefs:    map[string]*lazy[map[string][]cloud.Disk]{},
 		secondaries: map[string]*cloud.Disk{},
 		claims:      map[string]string{},
-		marked:      map[string]cloud.Pair{},
 	}
 	r.deadline, _ = ctx.Deadline()
 	return r
@@ -493,6 +490,7 @@ func (r *run) sweepRegion(w window, region string) (items []*item, err error) {
 				}
 				seen[d.ID] = true
 				it := newItem(d.ID, region, false, [2]int{len(listing)})
+				d.RegionID = cmp.Or(d.RegionID, region)
 				it.disk = &d
 				listing = append(listing, it)
 				fresh = append(fresh, it)
@@ -566,6 +564,7 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 			items := make([]*item, 0, len(disks))
 			for i, d := range disks {
 				it := newItem(d.ID, in.region, in.created, [2]int{in.order, 1_000_000 + i})
+				d.RegionID = cmp.Or(d.RegionID, in.region)
 				it.instance, it.disk, it.start = in.id, &d, self.start
 				it.readIDs = slices.Clone(self.readIDs)
 				items = append(items, it)

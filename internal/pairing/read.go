@@ -1,8 +1,10 @@
 package pairing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
@@ -106,8 +108,9 @@ func (rd *reader) dispatch(ctx context.Context, ready []*item) {
 	if len(ready) == 0 {
 		return
 	}
-	rd.r.prefetchMarkedPairs(ctx, rd.region, ready)
-	rd.r.prefetchSecondaries(ctx, rd.region, ready)
+	eligible := rd.r.eligible(ready)
+	rd.r.prefetchMarkedPairs(ctx, rd.region, eligible)
+	rd.r.prefetchSecondaries(ctx, rd.region, eligible)
 	for _, it := range ready {
 		if !rd.pool.send(it) {
 			return // the rest keep deadline_exceeded
@@ -117,7 +120,7 @@ func (rd *reader) dispatch(ctx context.Context, ready []*item) {
 
 // describe refreshes the records of items (batched); a read error decides them.
 func (rd *reader) describe(ctx context.Context, items []*item) {
-	for batch := range chunks(items, describeBatch) {
+	for batch := range slices.Chunk(items, describeBatch) {
 		ids := make([]string, len(batch))
 		for i, it := range batch {
 			ids[i] = it.diskID
@@ -139,26 +142,11 @@ func (rd *reader) describe(ctx context.Context, items []*item) {
 				continue
 			}
 			if d, ok := found[it.diskID]; ok {
-				if d.RegionID == "" {
-					d.RegionID = rd.region
-				}
+				d.RegionID = cmp.Or(d.RegionID, rd.region)
 				it.disk = &d
 			} else {
 				it.disk = nil
 			}
-		}
-	}
-}
-
-// chunks yields s in pieces of at most n.
-func chunks[T any](s []T, n int) func(func([]T) bool) {
-	return func(yield func([]T) bool) {
-		for len(s) > 0 {
-			k := min(n, len(s))
-			if !yield(s[:k]) {
-				return
-			}
-			s = s[k:]
 		}
 	}
 }

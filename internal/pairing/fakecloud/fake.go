@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -637,13 +636,8 @@ func isLetter(r rune) bool {
 
 // SortedCalls formats the call counters, for logs.
 func SortedCalls(calls map[string]int) string {
-	keys := make([]string, 0, len(calls))
-	for k := range calls {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(calls)) {
 		fmt.Fprintf(&b, "%s=%d ", k, calls[k])
 	}
 	return strings.TrimSpace(b.String())
