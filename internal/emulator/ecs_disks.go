@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,7 +134,7 @@ type tagJSON struct {
 
 func tagList(tags map[string]string) []tagJSON {
 	out := make([]tagJSON, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		out = append(out, tagJSON{TagKey: k, TagValue: tags[k]})
 	}
 	return out

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -143,7 +145,7 @@ func (s *Server) listTagResources(c *call) (map[string]any, *apiError) {
 		if !d.visible(c.now) || !hasTags(d.Tags, filter) {
 			continue
 		}
-		for _, k := range sortedKeys(d.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(d.Tags)) {
 			entries = append(entries, map[string]string{
 				"ResourceId": d.DiskID, "ResourceType": "disk", "TagKey": k, "TagValue": d.Tags[k]})
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
@@ -182,13 +183,10 @@ func withRequestID(answer map[string]any, aerr *apiError) (map[string]any, *apiE
 	return answer, nil
 }
 
+// copyAnswer copies an answer without its RequestId (withRequestID adds a fresh one).
 func copyAnswer(a map[string]any) map[string]any {
-	c := make(map[string]any, len(a))
-	for k, v := range a {
-		if k != "RequestId" {
-			c[k] = v
-		}
-	}
+	c := maps.Clone(a)
+	delete(c, "RequestId")
 	return c
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -291,14 +292,7 @@ func (s *Server) Credentials() []Credential {
 func (s *Server) Calls() CallCounts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := CallCounts{Calls: make(map[string]int, len(s.calls)), Errors: make(map[string]int, len(s.errorCodes))}
-	for k, v := range s.calls {
-		out.Calls[k] = v
-	}
-	for k, v := range s.errorCodes {
-		out.Errors[k] = v
-	}
-	return out
+	return CallCounts{Calls: maps.Clone(s.calls), Errors: maps.Clone(s.errorCodes)}
 }
 
 // SetFaults replaces the fault settings (invalid values are clamped into range), reseeds the

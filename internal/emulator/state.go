@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
 	"strings"
 )
 
@@ -416,22 +416,10 @@ func sizeRange(category, pl string) (lo, hi int, ok bool) {
 	return 0, 0, false
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
+// cloneTags copies a tag map; an empty one becomes nil (no "tags" in the state file).
 func cloneTags(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
+	return maps.Clone(m)
 }
