@@ -150,18 +150,9 @@ func (s *Server) listTagResources(c *call) (map[string]any, *apiError) {
 				"ResourceId": d.DiskID, "ResourceType": "disk", "TagKey": k, "TagValue": d.Tags[k]})
 		}
 	}
-	start := 0
-	if c.p.present("NextToken") {
-		var ok bool
-		start, ok = decodeToken(c.p.get("NextToken"))
-		if !ok || start > len(entries) {
-			return nil, invalidParam("NextToken", "the token is not one this service issued")
-		}
-	}
-	end := min(start+listTagPageSize, len(entries))
-	next := ""
-	if end < len(entries) {
-		next = encodeToken(end)
+	start, end, next, aerr := tokenWindow(c.p, len(entries), listTagPageSize)
+	if aerr != nil {
+		return nil, aerr
 	}
 	page := entries[start:end]
 	if page == nil {
