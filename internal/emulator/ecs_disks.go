@@ -228,11 +228,8 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	if desc != "" && !validDescription(desc) {
 		return nil, badRequest("InvalidDescription.Malformed", "The specified Description is not valid: 2-256 characters, not starting with http:// or https://.")
 	}
-	tags, aerr := c.p.tags("Tag", 20)
+	tags, aerr := c.p.tagsToWrite()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkTags("Tag", tags); aerr != nil {
 		return nil, aerr
 	}
 	encrypted, aerr := c.p.boolParam("Encrypted")
@@ -247,12 +244,7 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	if instance != "" {
 		d.Status = "In_use"
 	}
-	if len(tags) > 0 {
-		d.Tags = map[string]string{}
-		for _, t := range tags {
-			d.Tags[t.Key] = t.Value
-		}
-	}
+	d.Tags = tagMap(tags)
 	s.addDisk(d)
 	return map[string]any{"DiskId": d.DiskID, "OrderId": ""}, nil
 }

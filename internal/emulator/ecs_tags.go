@@ -56,15 +56,12 @@ func (s *Server) tagResources(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	tags, aerr := c.p.tags("Tag", 20)
+	tags, aerr := c.p.tagsToWrite()
 	if aerr != nil {
 		return nil, aerr
 	}
 	if len(tags) == 0 {
 		return nil, missingParam("Tag.1.Key")
-	}
-	if aerr := checkTags("Tag", tags); aerr != nil {
-		return nil, aerr
 	}
 	for _, d := range disks {
 		n := len(d.Tags)

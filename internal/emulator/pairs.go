@@ -285,11 +285,8 @@ func (s *Server) ebsCreatePair(c *call) (map[string]any, *apiError) {
 	if desc != "" && !validDescription(desc) {
 		return nil, invalidParam("Description", "2-256 characters, not starting with http:// or https://")
 	}
-	tags, aerr := c.p.tags("Tag", 20)
+	tags, aerr := c.p.tagsToWrite()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkTags("Tag", tags); aerr != nil {
 		return nil, aerr
 	}
 	spec := pairSpec{region: c.region, diskID: c.p.get("DiskId"), srcZone: c.p.get("SourceZoneId"),
@@ -307,12 +304,7 @@ func (s *Server) ebsCreatePair(c *call) (map[string]any, *apiError) {
 	if p.PairName == "" {
 		p.PairName = p.ReplicaPairID
 	}
-	if len(tags) > 0 {
-		p.Tags = map[string]string{}
-		for _, t := range tags {
-			p.Tags[t.Key] = t.Value
-		}
-	}
+	p.Tags = tagMap(tags)
 	s.addPair(p)
 	return map[string]any{"ReplicaPairId": p.ReplicaPairID, "OrderId": s.newOrderID()}, nil
 }
