@@ -157,7 +157,7 @@ func diskJSON(d *diskRec, c *call) diskRecord {
 	}
 }
 
-var creatableCategories = set("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry")
+var creatableCategories = words{"cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry"}
 
 // createDisk is ECS CreateDisk for pay-as-you-go data disks: Available at once (or In_use when
 // InstanceId attaches it to an instance the emulator knows).
@@ -198,7 +198,7 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	if category == "" {
 		category = "cloud" // the documented default
 	}
-	if !creatableCategories[category] {
+	if !creatableCategories.has(category) {
 		return nil, badRequest("InvalidDiskCategory.ValueNotSupported", "The specified DiskCategory %q is not supported.", category)
 	}
 	pl := ""
@@ -207,7 +207,7 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 		if pl == "" {
 			pl = "PL1"
 		}
-		if !essdLevels[pl] {
+		if !essdLevels.has(pl) {
 			return nil, badRequest("InvalidPerformanceLevel.Malformed", "The specified PerformanceLevel %q is not PL0, PL1, PL2 or PL3.", pl)
 		}
 	}

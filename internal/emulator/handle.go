@@ -183,13 +183,13 @@ func copyAnswer(a map[string]any) map[string]any {
 
 // signingParams are the common parameters that change on every attempt and are not part of
 // what "the same request" means for ClientToken idempotency.
-var signingParams = set("AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion",
-	"SignatureNonce", "SignatureType", "Timestamp", "SecurityToken", "BearerToken", "Format")
+var signingParams = words{"AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion",
+	"SignatureNonce", "SignatureType", "Timestamp", "SecurityToken", "BearerToken", "Format"}
 
 func fingerprint(p params) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
-		if !signingParams[k] {
+		if !signingParams.has(k) {
 			keys = append(keys, k)
 		}
 	}

@@ -49,7 +49,7 @@ func standbyAttached(d *diskRec) *apiError {
 		"The secondary disk %s is attached to instance %s; detach it before starting replication.", d.DiskID, d.InstanceID)
 }
 
-var replicableCategories = set("cloud_essd", "cloud_auto")
+var replicableCategories = words{"cloud_essd", "cloud_auto"}
 
 // pairSpec is what a create request names.
 type pairSpec struct {
@@ -86,7 +86,7 @@ func (s *Server) checkPairRules(c *call, f pairFamily, spec pairSpec) (*diskRec,
 		return nil, nil, f.rule("The primary and secondary disk are the same disk %s.", src.DiskID)
 	case src.RegionID == dst.RegionID:
 		return nil, nil, f.rule("The secondary disk %s must be in another region than the primary disk %s (both in %s).", dst.DiskID, src.DiskID, src.RegionID)
-	case !replicableCategories[src.Category]:
+	case !replicableCategories.has(src.Category):
 		return nil, nil, f.rule("The disk category %s of disk %s does not support async replication (cloud_essd and cloud_auto do).", src.Category, src.DiskID)
 	case src.Category != dst.Category || src.PerformanceLevel != dst.PerformanceLevel || src.Size != dst.Size:
 		return nil, nil, f.rule("The secondary disk %s (%s %s %d GiB) does not match the primary disk %s (%s %s %d GiB): category, performance level and size must be equal.",

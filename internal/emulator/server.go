@@ -459,18 +459,24 @@ func (s *Server) randomID(prefix string, n int) string {
 	return prefix + string(b)
 }
 
-// diskIDPrefix imitates the region-specific prefixes of real disk IDs.
-var diskIDPrefix = map[string]string{
-	"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "cn-beijing": "2ze", "cn-qingdao": "m5e",
-	"cn-zhangjiakou": "8vb", "cn-shenzhen": "wz9", "cn-huhehaote": "hp3", "cn-chengdu": "2vc",
-	"cn-hongkong": "j6c", "ap-southeast-1": "t4n",
+// diskIDPrefixes imitate the region-specific prefixes of real disk IDs.
+var diskIDPrefixes = [...]struct{ region, prefix string }{
+	{"cn-hangzhou", "bp1"}, {"cn-shanghai", "uf6"}, {"cn-beijing", "2ze"}, {"cn-qingdao", "m5e"},
+	{"cn-zhangjiakou", "8vb"}, {"cn-shenzhen", "wz9"}, {"cn-huhehaote", "hp3"}, {"cn-chengdu", "2vc"},
+	{"cn-hongkong", "j6c"}, {"ap-southeast-1", "t4n"},
+}
+
+func diskIDPrefix(region string) string {
+	for _, p := range diskIDPrefixes {
+		if p.region == region {
+			return p.prefix
+		}
+	}
+	return "0jl"
 }
 
 func (s *Server) newDiskID(region string) string {
-	prefix := diskIDPrefix[region]
-	if prefix == "" {
-		prefix = "0jl"
-	}
+	prefix := diskIDPrefix(region)
 	for {
 		id := s.randomID("d-"+prefix, 17)
 		if s.disks[id] == nil {
@@ -503,12 +509,18 @@ func (s *Server) newOrderID() string {
 // knownRegions are the Alibaba Cloud regions the emulator answers for; regions of the state's
 // disks are added to them.
 func knownRegions() map[string]bool {
-	return set("cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
-		"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan",
-		"cn-guangzhou", "cn-chengdu", "cn-hongkong", "cn-wuhan-lr", "ap-northeast-1", "ap-northeast-2",
-		"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
-		"ap-southeast-7", "ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
-		"me-east-1", "me-central-1", "na-south-1")
+	m := make(map[string]bool, len(publicRegions))
+	for _, r := range publicRegions {
+		m[r] = true
+	}
+	return m
 }
+
+var publicRegions = words{"cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
+	"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan",
+	"cn-guangzhou", "cn-chengdu", "cn-hongkong", "cn-wuhan-lr", "ap-northeast-1", "ap-northeast-2",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
+	"ap-southeast-7", "ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
+	"me-east-1", "me-central-1", "na-south-1"}
 
 const isoSecond = "2006-01-02T15:04:05Z"
