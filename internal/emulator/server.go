@@ -486,12 +486,12 @@ func (s *Server) newDiskID(region string) string {
 }
 
 func (s *Server) newPairID(legacy bool) string {
+	prefix, n := "pair-cn-", 12
+	if legacy {
+		prefix, n = "rp-", 18
+	}
 	for {
-		id := s.randomID("pair-cn-", 12)
-		if legacy {
-			id = s.randomID("rp-", 18)
-		}
-		if s.pairs[id] == nil {
+		if id := s.randomID(prefix, n); s.pairs[id] == nil {
 			return id
 		}
 	}
