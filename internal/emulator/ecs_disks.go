@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,7 +134,7 @@ type tagJSON struct {
 
 func tagList(tags map[string]string) []tagJSON {
 	out := make([]tagJSON, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		out = append(out, tagJSON{TagKey: k, TagValue: tags[k]})
 	}
 	return out
@@ -155,7 +157,7 @@ func diskJSON(d *diskRec, c *call) diskRecord {
 	}
 }
 
-var creatableCategories = set("cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry")
+var creatableCategories = words{"cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto", "cloud_essd_entry"}
 
 // createDisk is ECS CreateDisk for pay-as-you-go data disks: Available at once (or In_use when
 // InstanceId attaches it to an instance the emulator knows).
@@ -196,7 +198,7 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	if category == "" {
 		category = "cloud" // the documented default
 	}
-	if !creatableCategories[category] {
+	if !creatableCategories.has(category) {
 		return nil, badRequest("InvalidDiskCategory.ValueNotSupported", "The specified DiskCategory %q is not supported.", category)
 	}
 	pl := ""
@@ -205,7 +207,7 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 		if pl == "" {
 			pl = "PL1"
 		}
-		if !essdLevels[pl] {
+		if !essdLevels.has(pl) {
 			return nil, badRequest("InvalidPerformanceLevel.Malformed", "The specified PerformanceLevel %q is not PL0, PL1, PL2 or PL3.", pl)
 		}
 	}
@@ -226,11 +228,8 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	if desc != "" && !validDescription(desc) {
 		return nil, badRequest("InvalidDescription.Malformed", "The specified Description is not valid: 2-256 characters, not starting with http:// or https://.")
 	}
-	tags, aerr := c.p.tags("Tag", 20)
+	tags, aerr := c.p.tagsToWrite()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkTags("Tag", tags); aerr != nil {
 		return nil, aerr
 	}
 	encrypted, aerr := c.p.boolParam("Encrypted")
@@ -245,12 +244,7 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	if instance != "" {
 		d.Status = "In_use"
 	}
-	if len(tags) > 0 {
-		d.Tags = map[string]string{}
-		for _, t := range tags {
-			d.Tags[t.Key] = t.Value
-		}
-	}
+	d.Tags = tagMap(tags)
 	s.addDisk(d)
 	return map[string]any{"DiskId": d.DiskID, "OrderId": ""}, nil
 }

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -54,15 +56,12 @@ func (s *Server) tagResources(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	tags, aerr := c.p.tags("Tag", 20)
+	tags, aerr := c.p.tagsToWrite()
 	if aerr != nil {
 		return nil, aerr
 	}
 	if len(tags) == 0 {
 		return nil, missingParam("Tag.1.Key")
-	}
-	if aerr := checkTags("Tag", tags); aerr != nil {
-		return nil, aerr
 	}
 	for _, d := range disks {
 		n := len(d.Tags)
@@ -143,23 +142,14 @@ func (s *Server) listTagResources(c *call) (map[string]any, *apiError) {
 		if !d.visible(c.now) || !hasTags(d.Tags, filter) {
 			continue
 		}
-		for _, k := range sortedKeys(d.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(d.Tags)) {
 			entries = append(entries, map[string]string{
 				"ResourceId": d.DiskID, "ResourceType": "disk", "TagKey": k, "TagValue": d.Tags[k]})
 		}
 	}
-	start := 0
-	if c.p.present("NextToken") {
-		var ok bool
-		start, ok = decodeToken(c.p.get("NextToken"))
-		if !ok || start > len(entries) {
-			return nil, invalidParam("NextToken", "the token is not one this service issued")
-		}
-	}
-	end := min(start+listTagPageSize, len(entries))
-	next := ""
-	if end < len(entries) {
-		next = encodeToken(end)
+	start, end, next, aerr := tokenWindow(c.p, len(entries), listTagPageSize)
+	if aerr != nil {
+		return nil, aerr
 	}
 	page := entries[start:end]
 	if page == nil {

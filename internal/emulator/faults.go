@@ -16,12 +16,13 @@ func (s *Server) drawFaults(key, region string) faultDraw {
 	var d faultDraw
 	if f.QPSPerAction > 0 {
 		bk := key + "\x00" + region
+		now := s.now()
 		b := s.buckets[bk]
 		if b == nil {
-			b = &bucket{tokens: burst(f.QPSPerAction), last: s.now()}
+			b = &bucket{tokens: burst(f.QPSPerAction), last: now}
 			s.buckets[bk] = b
 		}
-		if !b.take(s.now(), f.QPSPerAction) {
+		if !b.take(now, f.QPSPerAction) {
 			d.err = throttled()
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
@@ -19,6 +20,7 @@ const (
 
 // action is one OpenAPI action of one version.
 type action struct {
+	version     string
 	product     string // counter prefix: ecs | ebs
 	name        string
 	clientToken bool // ClientToken idempotency applies
@@ -30,35 +32,25 @@ type call struct {
 	p      params
 	region string
 	now    time.Time
-	act    *action
 }
 
-var actionsByVersion = map[string]map[string]*action{
-	VersionECS: index(
-		&action{product: "ecs", name: "DescribeDisks", run: (*Server).describeDisks},
-		&action{product: "ecs", name: "CreateDisk", clientToken: true, run: (*Server).createDisk},
-		&action{product: "ecs", name: "TagResources", run: (*Server).tagResources},
-		&action{product: "ecs", name: "UntagResources", run: (*Server).untagResources},
-		&action{product: "ecs", name: "ListTagResources", run: (*Server).listTagResources},
-		&action{product: "ecs", name: "CreateDiskReplicaPair", run: (*Server).legacyCreatePair},
-		&action{product: "ecs", name: "StartDiskReplicaPair", run: (*Server).legacyStartPair},
-		&action{product: "ecs", name: "DescribeDiskReplicaPairs", run: (*Server).legacyDescribePairs},
-	),
-	VersionEBS: index(
-		&action{product: "ebs", name: "CreateDiskReplicaPair", clientToken: true, run: (*Server).ebsCreatePair},
-		&action{product: "ebs", name: "StartDiskReplicaPair", clientToken: true, run: (*Server).ebsStartPair},
-		&action{product: "ebs", name: "StopDiskReplicaPair", clientToken: true, run: (*Server).ebsStopPair},
-		&action{product: "ebs", name: "DeleteDiskReplicaPair", clientToken: true, run: (*Server).ebsDeletePair},
-		&action{product: "ebs", name: "DescribeDiskReplicaPairs", run: (*Server).ebsDescribePairs},
-	),
-}
-
-func index(acts ...*action) map[string]*action {
-	m := make(map[string]*action, len(acts))
-	for _, a := range acts {
-		m[a.name] = a
-	}
-	return m
+// actions are the actions served. A table, not a map: the compiler lays it out in the binary,
+// where a map would be built at package initialisation, and this package is linked into the
+// function, whose every cold start would pay for it.
+var actions = [...]action{
+	{version: VersionECS, product: "ecs", name: "DescribeDisks", run: (*Server).describeDisks},
+	{version: VersionECS, product: "ecs", name: "CreateDisk", clientToken: true, run: (*Server).createDisk},
+	{version: VersionECS, product: "ecs", name: "TagResources", run: (*Server).tagResources},
+	{version: VersionECS, product: "ecs", name: "UntagResources", run: (*Server).untagResources},
+	{version: VersionECS, product: "ecs", name: "ListTagResources", run: (*Server).listTagResources},
+	{version: VersionECS, product: "ecs", name: "CreateDiskReplicaPair", run: (*Server).legacyCreatePair},
+	{version: VersionECS, product: "ecs", name: "StartDiskReplicaPair", run: (*Server).legacyStartPair},
+	{version: VersionECS, product: "ecs", name: "DescribeDiskReplicaPairs", run: (*Server).legacyDescribePairs},
+	{version: VersionEBS, product: "ebs", name: "CreateDiskReplicaPair", clientToken: true, run: (*Server).ebsCreatePair},
+	{version: VersionEBS, product: "ebs", name: "StartDiskReplicaPair", clientToken: true, run: (*Server).ebsStartPair},
+	{version: VersionEBS, product: "ebs", name: "StopDiskReplicaPair", clientToken: true, run: (*Server).ebsStopPair},
+	{version: VersionEBS, product: "ebs", name: "DeleteDiskReplicaPair", clientToken: true, run: (*Server).ebsDeletePair},
+	{version: VersionEBS, product: "ebs", name: "DescribeDiskReplicaPairs", run: (*Server).ebsDescribePairs},
 }
 
 // ServeHTTP answers OpenAPI requests (any path but /_emulator/...) and the admin endpoints.
@@ -146,7 +138,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // execute runs an action under s.mu, with ClientToken idempotency for the actions that take one.
 func (s *Server) execute(act *action, p params, region string) (map[string]any, *apiError) {
-	c := &call{p: p, region: region, now: s.now(), act: act}
+	c := &call{p: p, region: region, now: s.now()}
 	token := p.get("ClientToken")
 	if !act.clientToken || token == "" {
 		return withRequestID(act.run(s, c))
@@ -182,25 +174,22 @@ func withRequestID(answer map[string]any, aerr *apiError) (map[string]any, *apiE
 	return answer, nil
 }
 
+// copyAnswer copies an answer without its RequestId (withRequestID adds a fresh one).
 func copyAnswer(a map[string]any) map[string]any {
-	c := make(map[string]any, len(a))
-	for k, v := range a {
-		if k != "RequestId" {
-			c[k] = v
-		}
-	}
+	c := maps.Clone(a)
+	delete(c, "RequestId")
 	return c
 }
 
 // signingParams are the common parameters that change on every attempt and are not part of
 // what "the same request" means for ClientToken idempotency.
-var signingParams = set("AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion",
-	"SignatureNonce", "SignatureType", "Timestamp", "SecurityToken", "BearerToken", "Format")
+var signingParams = words{"AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion",
+	"SignatureNonce", "SignatureType", "Timestamp", "SecurityToken", "BearerToken", "Format"}
 
 func fingerprint(p params) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
-		if !signingParams[k] {
+		if !signingParams.has(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -273,13 +262,19 @@ func route(p params) (*action, *apiError) {
 	if !p.present("Version") {
 		return nil, missingParam("Version")
 	}
-	acts, ok := actionsByVersion[p.get("Version")]
-	if !ok {
-		return nil, badRequest("InvalidVersion", "Specified parameter Version %q is not valid.", p.get("Version"))
+	version, name := p.get("Version"), p.get("Action")
+	if version != VersionECS && version != VersionEBS {
+		return nil, badRequest("InvalidVersion", "Specified parameter Version %q is not valid.", version)
 	}
-	act, ok := acts[p.get("Action")]
-	if !ok {
-		return nil, notFound("InvalidAction.NotFound", "Specified api %q is not found, please check your url and method.", p.get("Action"))
+	var act *action
+	for i := range actions {
+		if actions[i].version == version && actions[i].name == name {
+			act = &actions[i]
+			break
+		}
+	}
+	if act == nil {
+		return nil, notFound("InvalidAction.NotFound", "Specified api %q is not found, please check your url and method.", name)
 	}
 	if f := p.get("Format"); f != "" && !strings.EqualFold(f, "JSON") {
 		return act, invalidParam("Format", "the emulator answers JSON only")

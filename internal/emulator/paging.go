@@ -9,9 +9,8 @@ import (
 // page is the window of a filtered, ordered result list one answer returns.
 type page struct {
 	start, end int
-	tokenMode  bool // NextToken/MaxResults paging
-	number     int  // PageNumber (page mode)
-	size       int  // PageSize or MaxResults
+	number     int // PageNumber (page mode)
+	size       int // PageSize or MaxResults
 	nextToken  string
 }
 
@@ -32,19 +31,11 @@ func paginate(p params, total int, lim pagingLimits) (page, *apiError) {
 		if aerr != nil {
 			return page{}, aerr
 		}
-		start := 0
-		if p.present("NextToken") {
-			var ok bool
-			start, ok = decodeToken(p.get("NextToken"))
-			if !ok || start > total {
-				return page{}, invalidParam("NextToken", "the token is not one this service issued")
-			}
+		start, end, next, aerr := tokenWindow(p, total, size)
+		if aerr != nil {
+			return page{}, aerr
 		}
-		pg := page{start: start, end: min(start+size, total), tokenMode: true, size: size, number: start/size + 1}
-		if pg.end < total {
-			pg.nextToken = encodeToken(pg.end)
-		}
-		return pg, nil
+		return page{start: start, end: end, size: size, number: start/size + 1, nextToken: next}, nil
 	}
 	number, aerr := p.intParam("PageNumber", 1, 1, 1<<30)
 	if aerr != nil {
@@ -56,6 +47,23 @@ func paginate(p params, total int, lim pagingLimits) (page, *apiError) {
 	}
 	start := min((number-1)*size, total)
 	return page{start: start, end: min(start+size, total), number: number, size: size}, nil
+}
+
+// tokenWindow is NextToken paging over total results, size at a time: from the offset NextToken
+// encodes (0 without one) to at most size further, with the token of the rest while any remains.
+func tokenWindow(p params, total, size int) (start, end int, next string, aerr *apiError) {
+	if p.present("NextToken") {
+		var ok bool
+		start, ok = decodeToken(p.get("NextToken"))
+		if !ok || start > total {
+			return 0, 0, "", invalidParam("NextToken", "the token is not one this service issued")
+		}
+	}
+	end = min(start+size, total)
+	if end < total {
+		next = encodeToken(end)
+	}
+	return start, end, next, nil
 }
 
 const tokenPrefix = "emu1:"

@@ -49,7 +49,7 @@ func standbyAttached(d *diskRec) *apiError {
 		"The secondary disk %s is attached to instance %s; detach it before starting replication.", d.DiskID, d.InstanceID)
 }
 
-var replicableCategories = set("cloud_essd", "cloud_auto")
+var replicableCategories = words{"cloud_essd", "cloud_auto"}
 
 // pairSpec is what a create request names.
 type pairSpec struct {
@@ -86,7 +86,7 @@ func (s *Server) checkPairRules(c *call, f pairFamily, spec pairSpec) (*diskRec,
 		return nil, nil, f.rule("The primary and secondary disk are the same disk %s.", src.DiskID)
 	case src.RegionID == dst.RegionID:
 		return nil, nil, f.rule("The secondary disk %s must be in another region than the primary disk %s (both in %s).", dst.DiskID, src.DiskID, src.RegionID)
-	case !replicableCategories[src.Category]:
+	case !replicableCategories.has(src.Category):
 		return nil, nil, f.rule("The disk category %s of disk %s does not support async replication (cloud_essd and cloud_auto do).", src.Category, src.DiskID)
 	case src.Category != dst.Category || src.PerformanceLevel != dst.PerformanceLevel || src.Size != dst.Size:
 		return nil, nil, f.rule("The secondary disk %s (%s %s %d GiB) does not match the primary disk %s (%s %s %d GiB): category, performance level and size must be equal.",
@@ -285,11 +285,8 @@ func (s *Server) ebsCreatePair(c *call) (map[string]any, *apiError) {
 	if desc != "" && !validDescription(desc) {
 		return nil, invalidParam("Description", "2-256 characters, not starting with http:// or https://")
 	}
-	tags, aerr := c.p.tags("Tag", 20)
+	tags, aerr := c.p.tagsToWrite()
 	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkTags("Tag", tags); aerr != nil {
 		return nil, aerr
 	}
 	spec := pairSpec{region: c.region, diskID: c.p.get("DiskId"), srcZone: c.p.get("SourceZoneId"),
@@ -307,12 +304,7 @@ func (s *Server) ebsCreatePair(c *call) (map[string]any, *apiError) {
 	if p.PairName == "" {
 		p.PairName = p.ReplicaPairID
 	}
-	if len(tags) > 0 {
-		p.Tags = map[string]string{}
-		for _, t := range tags {
-			p.Tags[t.Key] = t.Value
-		}
-	}
+	p.Tags = tagMap(tags)
 	s.addPair(p)
 	return map[string]any{"ReplicaPairId": p.ReplicaPairID, "OrderId": s.newOrderID()}, nil
 }

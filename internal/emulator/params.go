@@ -154,24 +154,41 @@ func validTagValue(v string) bool {
 		!strings.Contains(lv, "http://") && !strings.Contains(lv, "https://")
 }
 
-// checkTags validates tags to be written and rejects duplicate keys.
-func checkTags(name string, tags []tag) *apiError {
+// tagsToWrite parses Tag.N (N 1..20) of a request that writes tags (CreateDisk, TagResources,
+// CreateDiskReplicaPair): each key and value must be valid, and no key may repeat.
+func (p params) tagsToWrite() ([]tag, *apiError) {
+	tags, aerr := p.tags("Tag", 20)
+	if aerr != nil {
+		return nil, aerr
+	}
 	seen := map[string]bool{}
 	for _, t := range tags {
 		if !validTagKey(t.Key) {
-			return badRequest("InvalidTagKey.Malformed",
-				"The specified %s.N.Key %q is not valid: up to 128 characters, not starting with aliyun or acs:, without http:// or https://.", name, t.Key)
+			return nil, badRequest("InvalidTagKey.Malformed",
+				"The specified Tag.N.Key %q is not valid: up to 128 characters, not starting with aliyun or acs:, without http:// or https://.", t.Key)
 		}
 		if !validTagValue(t.Value) {
-			return badRequest("InvalidTagValue.Malformed",
-				"The specified %s.N.Value %q is not valid: up to 128 characters, not starting with acs:, without http:// or https://.", name, t.Value)
+			return nil, badRequest("InvalidTagValue.Malformed",
+				"The specified Tag.N.Value %q is not valid: up to 128 characters, not starting with acs:, without http:// or https://.", t.Value)
 		}
 		if seen[t.Key] {
-			return badRequest("InvalidTagKey.Duplicated", "The tag key %q is specified more than once.", t.Key)
+			return nil, badRequest("InvalidTagKey.Duplicated", "The tag key %q is specified more than once.", t.Key)
 		}
 		seen[t.Key] = true
 	}
-	return nil
+	return tags, nil
+}
+
+// tagMap is the tag map of a new resource: nil without tags.
+func tagMap(tags []tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
 }
 
 // validName applies the ECS/EBS rule for DiskName and PairName: 2-128 characters, starting with

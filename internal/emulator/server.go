@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -291,14 +291,7 @@ func (s *Server) Credentials() []Credential {
 func (s *Server) Calls() CallCounts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := CallCounts{Calls: make(map[string]int, len(s.calls)), Errors: make(map[string]int, len(s.errorCodes))}
-	for k, v := range s.calls {
-		out.Calls[k] = v
-	}
-	for k, v := range s.errorCodes {
-		out.Errors[k] = v
-	}
-	return out
+	return CallCounts{Calls: maps.Clone(s.calls), Errors: maps.Clone(s.errorCodes)}
 }
 
 // SetFaults replaces the fault settings (invalid values are clamped into range), reseeds the
@@ -452,7 +445,7 @@ func newRequestID() string {
 	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails.
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return strings.ToUpper(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+	return fmt.Sprintf("%X-%X-%X-%X-%X", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -466,18 +459,24 @@ func (s *Server) randomID(prefix string, n int) string {
 	return prefix + string(b)
 }
 
-// diskIDPrefix imitates the region-specific prefixes of real disk IDs.
-var diskIDPrefix = map[string]string{
-	"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "cn-beijing": "2ze", "cn-qingdao": "m5e",
-	"cn-zhangjiakou": "8vb", "cn-shenzhen": "wz9", "cn-huhehaote": "hp3", "cn-chengdu": "2vc",
-	"cn-hongkong": "j6c", "ap-southeast-1": "t4n",
+// diskIDPrefixes imitate the region-specific prefixes of real disk IDs.
+var diskIDPrefixes = [...]struct{ region, prefix string }{
+	{"cn-hangzhou", "bp1"}, {"cn-shanghai", "uf6"}, {"cn-beijing", "2ze"}, {"cn-qingdao", "m5e"},
+	{"cn-zhangjiakou", "8vb"}, {"cn-shenzhen", "wz9"}, {"cn-huhehaote", "hp3"}, {"cn-chengdu", "2vc"},
+	{"cn-hongkong", "j6c"}, {"ap-southeast-1", "t4n"},
+}
+
+func diskIDPrefix(region string) string {
+	for _, p := range diskIDPrefixes {
+		if p.region == region {
+			return p.prefix
+		}
+	}
+	return "0jl"
 }
 
 func (s *Server) newDiskID(region string) string {
-	prefix := diskIDPrefix[region]
-	if prefix == "" {
-		prefix = "0jl"
-	}
+	prefix := diskIDPrefix(region)
 	for {
 		id := s.randomID("d-"+prefix, 17)
 		if s.disks[id] == nil {
@@ -487,12 +486,12 @@ func (s *Server) newDiskID(region string) string {
 }
 
 func (s *Server) newPairID(legacy bool) string {
+	prefix, n := "pair-cn-", 12
+	if legacy {
+		prefix, n = "rp-", 18
+	}
 	for {
-		id := s.randomID("pair-cn-", 12)
-		if legacy {
-			id = s.randomID("rp-", 18)
-		}
-		if s.pairs[id] == nil {
+		if id := s.randomID(prefix, n); s.pairs[id] == nil {
 			return id
 		}
 	}
@@ -510,12 +509,18 @@ func (s *Server) newOrderID() string {
 // knownRegions are the Alibaba Cloud regions the emulator answers for; regions of the state's
 // disks are added to them.
 func knownRegions() map[string]bool {
-	return set("cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
-		"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan",
-		"cn-guangzhou", "cn-chengdu", "cn-hongkong", "cn-wuhan-lr", "ap-northeast-1", "ap-northeast-2",
-		"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
-		"ap-southeast-7", "ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
-		"me-east-1", "me-central-1", "na-south-1")
+	m := make(map[string]bool, len(publicRegions))
+	for _, r := range publicRegions {
+		m[r] = true
+	}
+	return m
 }
+
+var publicRegions = words{"cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu",
+	"cn-hangzhou", "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan",
+	"cn-guangzhou", "cn-chengdu", "cn-hongkong", "cn-wuhan-lr", "ap-northeast-1", "ap-northeast-2",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
+	"ap-southeast-7", "ap-south-1", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1",
+	"me-east-1", "me-central-1", "na-south-1"}
 
 const isoSecond = "2006-01-02T15:04:05Z"

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -98,23 +99,22 @@ const (
 
 // Disk and pair vocabularies.
 var (
-	diskStatuses = set("In_use", "Available", "Attaching", "Detaching", "Creating", "ReIniting")
-	diskTypes    = set("system", "data")
-	essdLevels   = set("PL0", "PL1", "PL2", "PL3")
-	ebsStatuses  = set("invalid", "creating", "created", "create_failed", "initial_syncing",
+	diskStatuses = words{"In_use", "Available", "Attaching", "Detaching", "Creating", "ReIniting"}
+	diskTypes    = words{"system", "data"}
+	essdLevels   = words{"PL0", "PL1", "PL2", "PL3"}
+	ebsStatuses  = words{"invalid", "creating", "created", "create_failed", "initial_syncing",
 		"manual_syncing", "syncing", "normal", "stopping", "stopped", "stop_failed", "failovering",
 		"failovered", "failover_failed", "reprotecting", "reprotect_failed", "deleting",
-		"delete_failed", "deleted")
-	legacyStatuses = set("inactive", "active", "paused", "pausing", "starting", "deleting")
+		"delete_failed", "deleted"}
+	legacyStatuses = words{"inactive", "active", "paused", "pausing", "starting", "deleting"}
 )
 
-func set(items ...string) map[string]bool {
-	m := make(map[string]bool, len(items))
-	for _, it := range items {
-		m[it] = true
-	}
-	return m
-}
+// words is a short fixed vocabulary. A slice literal, unlike a map, is laid out by the compiler
+// and costs nothing at package initialisation (this package is linked into the function, so
+// that runs on every cold start); the lists are short enough to scan.
+type words []string
+
+func (w words) has(s string) bool { return slices.Contains(w, s) }
 
 // LoadState reads and validates a state file.
 func LoadState(path string) (*State, error) {
@@ -234,7 +234,7 @@ func normalizeDisk(d *Disk) error {
 	if d.Type == "" {
 		d.Type = "data"
 	}
-	if !diskTypes[d.Type] {
+	if !diskTypes.has(d.Type) {
 		return fmt.Errorf("type %q is not system or data", d.Type)
 	}
 	if d.Status == "" {
@@ -243,7 +243,7 @@ func normalizeDisk(d *Disk) error {
 			d.Status = "In_use"
 		}
 	}
-	if !diskStatuses[d.Status] {
+	if !diskStatuses.has(d.Status) {
 		return fmt.Errorf("status %q is not one of In_use, Available, Attaching, Detaching, Creating, ReIniting", d.Status)
 	}
 	if d.Status == "In_use" && d.InstanceID == "" {
@@ -259,7 +259,7 @@ func normalizeDisk(d *Disk) error {
 		if d.PerformanceLevel == "" {
 			d.PerformanceLevel = "PL1"
 		}
-		if !essdLevels[d.PerformanceLevel] {
+		if !essdLevels.has(d.PerformanceLevel) {
 			return fmt.Errorf("performanceLevel %q is not PL0, PL1, PL2 or PL3", d.PerformanceLevel)
 		}
 	}
@@ -290,14 +290,14 @@ func normalizePair(p *Pair, disks map[string]*Disk) error {
 		if p.Status == "" {
 			p.Status = "created"
 		}
-		if !ebsStatuses[p.Status] {
+		if !ebsStatuses.has(p.Status) {
 			return fmt.Errorf("status %q is not an EBS pair status", p.Status)
 		}
 	case APILegacy:
 		if p.Status == "" {
 			p.Status = "inactive"
 		}
-		if !legacyStatuses[p.Status] {
+		if !legacyStatuses.has(p.Status) {
 			return fmt.Errorf("status %q is not a legacy (api ecs) pair status", p.Status)
 		}
 	default:
@@ -416,22 +416,10 @@ func sizeRange(category, pl string) (lo, hi int, ok bool) {
 	return 0, 0, false
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
+// cloneTags copies a tag map; an empty one becomes nil (no "tags" in the state file).
 func cloneTags(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
+	return maps.Clone(m)
 }

@@ -59,9 +59,8 @@ type Server struct {
 	inflight map[string]*pending
 	seq      atomic.Int64
 	polls    atomic.Int64
-	firstMu  sync.Mutex
-	first    time.Time
-	polled   chan struct{}
+	first    time.Time     // written once, before polled is closed
+	polled   chan struct{} // closed at the first poll
 }
 
 // Start listens on a free loopback port.
@@ -91,8 +90,6 @@ func (s *Server) Polls() int64 { return s.polls.Load() }
 func (s *Server) FirstPoll(ctx context.Context) (time.Time, error) {
 	select {
 	case <-s.polled:
-		s.firstMu.Lock()
-		defer s.firstMu.Unlock()
 		return s.first, nil
 	case <-ctx.Done():
 		return time.Time{}, ctx.Err()
@@ -154,9 +151,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 	if s.polls.Add(1) == 1 {
-		s.firstMu.Lock()
 		s.first = time.Now()
-		s.firstMu.Unlock()
 		close(s.polled)
 	}
 	var p *pending
