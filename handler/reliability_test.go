@@ -458,9 +458,9 @@ func TestReliabilityDeadline(t *testing.T) {
 		t.Errorf("%d results, %d of them out of time; want %d results and some out of time", len(rep.Results), late, len(ids))
 	}
 	// Nothing new reaches the cloud once Handle has returned.
-	calls := relTotalCalls(srv)
+	calls := srv.Calls().Total()
 	time.Sleep(3 * time.Duration(st.Faults.LatencyMs) * time.Millisecond)
-	if after := relTotalCalls(srv); after != calls {
+	if after := srv.Calls().Total(); after != calls {
 		t.Errorf("%d calls reached the emulator after Handle returned", after-calls)
 	}
 	// Idle keep-alive connections are the pool's, by design; without them the count is back.
@@ -499,14 +499,6 @@ func relOwnGoroutines() string {
 		}
 	}
 	return strings.Join(out, "\n\n")
-}
-
-func relTotalCalls(srv *emulator.Server) int {
-	n := 0
-	for _, c := range srv.Calls().Calls {
-		n += c
-	}
-	return n
 }
 
 // relBackRefWorld has n opted-in primaries, each with a back-referenced secondary: every disk
@@ -674,7 +666,7 @@ func TestReliabilityMalformedInput(t *testing.T) {
 		t.Errorf("sweep with no region configured: %v", err)
 	}
 
-	if calls := relTotalCalls(srv); calls != 0 {
+	if calls := srv.Calls().Total(); calls != 0 {
 		t.Errorf("%d API calls for payloads that ask for nothing", calls)
 	}
 	t.Logf("%d rejected payloads, %d ignored events, 2 without a region", len(rejected), len(ignored))

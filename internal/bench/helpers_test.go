@@ -100,13 +100,6 @@ func emulatorCreds() cloud.Credentials {
 }
 
 // totalCalls sums the emulator's request counters.
-func totalCalls(c emulator.CallCounts) int {
-	n := 0
-	for _, v := range c.Calls {
-		n += v
-	}
-	return n
-}
 
 // pairCheck verifies the emulator's world after sweeps of sweepWorld(n): every primary is the
 // source of exactly one pair, with its own back-referenced secondary, started, and the primary

@@ -80,7 +80,7 @@ func benchmarkSingleEvent(b *testing.B, fleet int) {
 	var calls, ops int
 	collect := func() {
 		if srv != nil {
-			calls += totalCalls(srv.Calls())
+			calls += srv.Calls().Total()
 			srv.Close() //nolint:errcheck // done with it
 		}
 	}
@@ -147,12 +147,12 @@ func benchmarkDuplicate(b *testing.B, st *emulator.State) {
 		len(report.Results) != 1 || report.Results[0].Outcome != pairing.Paired {
 		b.Fatalf("first Handle: %v %+v", err, report)
 	}
-	before := totalCalls(srv.Calls())
+	before := srv.Calls().Total()
 	for b.Loop() {
 		report, err := h.Handle(ctx, handler.Invocation{RequestID: "again"}, payload)
 		if err != nil || len(report.Results) != 1 || report.Results[0].Outcome != pairing.AlreadyPaired {
 			b.Fatalf("Handle: %v %+v", err, report)
 		}
 	}
-	b.ReportMetric(float64(totalCalls(srv.Calls())-before)/float64(b.N), "calls/op")
+	b.ReportMetric(float64(srv.Calls().Total()-before)/float64(b.N), "calls/op")
 }

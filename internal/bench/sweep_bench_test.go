@@ -88,7 +88,7 @@ func BenchmarkSweep(b *testing.B) {
 			b.Errorf("%d problems, first: %s", len(problems), problems[0])
 		}
 		c := srv.Calls()
-		calls += totalCalls(c)
+		calls += c.Total()
 		throttled += c.Errors["Throttling.User"]
 		runs++
 		b.Logf("n=%d maxQPS=%g concurrency=%d: wall %s, calls %v, errors %v", n, maxQPS, concurrency,

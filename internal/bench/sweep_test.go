@@ -60,7 +60,7 @@ func TestSweepUnderFaultsPairsEachDiskOnce(t *testing.T) {
 	}
 	c := srv.Calls()
 	t.Logf("%d disks paired exactly once in %d sweeps; %d calls (%.2f per disk), errors answered %v",
-		n, sweeps, totalCalls(c), float64(totalCalls(c))/float64(n), c.Errors)
+		n, sweeps, c.Total(), float64(c.Total())/float64(n), c.Errors)
 	if c.Errors["Throttling.User"] == 0 {
 		t.Error("no call was throttled: the faults did not apply")
 	}

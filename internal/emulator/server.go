@@ -73,6 +73,15 @@ type CallCounts struct {
 	Errors map[string]int `json:"errors"`
 }
 
+// Total is the number of requests answered, of every action.
+func (c CallCounts) Total() int {
+	n := 0
+	for _, v := range c.Calls {
+		n += v
+	}
+	return n
+}
+
 // syncDuration is how long (emulator clock) a started pair stays initial_syncing before it
 // reads normal, and a one-shot sync stays manual_syncing before it reads stopped.
 const syncDuration = time.Second

@@ -189,14 +189,14 @@ func TestServesInvocations(t *testing.T) {
 	})
 
 	t.Run("an undecodable payload answers on /error naming the accepted shapes", func(t *testing.T) {
-		calls := totalCalls(f.emu)
+		calls := f.emu.Calls().Total()
 		e := decodeError(t, f.invoke(t, fixture(t, "undecodable.json"), good, 0))
 		for _, shape := range []string{"CloudEvent", "array of CloudEvents", "timer event", "direct request"} {
 			if !strings.Contains(e.Message, shape) {
 				t.Errorf("error %q does not name the accepted shape %q", e.Message, shape)
 			}
 		}
-		if n := totalCalls(f.emu); n != calls {
+		if n := f.emu.Calls().Total(); n != calls {
 			t.Errorf("an undecodable payload made %d API calls, want none", n-calls)
 		}
 	})
@@ -330,14 +330,6 @@ func checkRuntimeQuiet(t *testing.T, f *function) {
 	if complaints := f.runtimeComplaints(); len(complaints) > 0 {
 		t.Errorf("the runtime loop complained on stderr:\n%s", strings.Join(complaints, "\n"))
 	}
-}
-
-func totalCalls(emu *emulator.Server) int {
-	n := 0
-	for _, c := range emu.Calls().Calls {
-		n += c
-	}
-	return n
 }
 
 // TestResourcesStayFlat: 100 invocations after a warm-up leave the child with as many open files
