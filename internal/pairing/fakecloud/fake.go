@@ -292,6 +292,17 @@ func (c *Cloud) enter(ctx context.Context, method, region string) (func(), error
 	return leave, nil
 }
 
+// serve is enter followed by taking c.mu, the start of every single-request method; done
+// releases both.
+func (c *Cloud) serve(ctx context.Context, method, region string) (done func(), err error) {
+	leave, err := c.enter(ctx, method, region)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	return func() { c.mu.Unlock(); leave() }, nil
+}
+
 // visible reports whether a read shows d now and applies the read's side effects (hidden
 // and Creating countdowns). Call with c.mu held.
 func (c *Cloud) visible(d *cloud.Disk) (cloud.Disk, bool) {
@@ -309,16 +320,14 @@ func (c *Cloud) visible(d *cloud.Disk) (cloud.Disk, bool) {
 }
 
 func (c *Cloud) DescribeDisks(ctx context.Context, region string, ids []string) ([]cloud.Disk, error) {
-	leave, err := c.enter(ctx, DescribeDisks, region)
+	done, err := c.serve(ctx, DescribeDisks, region)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
+	defer done()
 	if len(ids) > 100 {
 		return nil, newErr("InvalidParameter.DiskIds", "at most 100 disk IDs")
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var out []cloud.Disk
 	for _, id := range ids {
 		if d, ok := c.disks[id]; ok && d.RegionID == region {
@@ -331,13 +340,11 @@ func (c *Cloud) DescribeDisks(ctx context.Context, region string, ids []string) 
 }
 
 func (c *Cloud) InstanceDisks(ctx context.Context, region, instanceID string) ([]cloud.Disk, error) {
-	leave, err := c.enter(ctx, InstanceDisks, region)
+	done, err := c.serve(ctx, InstanceDisks, region)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer done()
 	var out []cloud.Disk
 	for _, id := range c.order {
 		if d := c.disks[id]; d.RegionID == region && d.InstanceID == instanceID {
@@ -409,13 +416,11 @@ func (c *Cloud) remember(method, token, params, result string) {
 }
 
 func (c *Cloud) CreateDisk(ctx context.Context, in cloud.CreateDiskInput) (string, error) {
-	leave, err := c.enter(ctx, CreateDisk, in.RegionID)
+	done, err := c.serve(ctx, CreateDisk, in.RegionID)
 	if err != nil {
 		return "", err
 	}
-	defer leave()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer done()
 	params := fmt.Sprintf("%+v", withSortedTags(in))
 	if id, seen, err := c.idempotent(CreateDisk, in.ClientToken, params); seen {
 		return id, err
@@ -451,13 +456,11 @@ func withSortedTags(in cloud.CreateDiskInput) cloud.CreateDiskInput {
 }
 
 func (c *Cloud) TagDisks(ctx context.Context, region string, ids []string, tags map[string]string) error {
-	leave, err := c.enter(ctx, TagDisks, region)
+	done, err := c.serve(ctx, TagDisks, region)
 	if err != nil {
 		return err
 	}
-	defer leave()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer done()
 	for _, id := range ids {
 		if d, ok := c.disks[id]; !ok || d.RegionID != region {
 			return newErr("InvalidResourceId.NotFound", "disk %s not found in %s", id, region)
@@ -470,13 +473,11 @@ func (c *Cloud) TagDisks(ctx context.Context, region string, ids []string, tags 
 }
 
 func (c *Cloud) ListPairs(ctx context.Context, region string) ([]cloud.Pair, error) {
-	leave, err := c.enter(ctx, ListPairs, region)
+	done, err := c.serve(ctx, ListPairs, region)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer done()
 	var out []cloud.Pair
 	for _, id := range c.pairOrder {
 		if p := c.pairs[id]; p.SourceRegionID == region || p.DestinationRegionID == region {
@@ -499,13 +500,11 @@ func (c *Cloud) PairsByID(ctx context.Context, region string, ids []string) ([]c
 	if len(ids) > cloud.MaxPairIDs {
 		return nil, newErr("InvalidParameter", "PairIds: %d IDs; at most %d are allowed", len(ids), cloud.MaxPairIDs)
 	}
-	leave, err := c.enter(ctx, PairsByID, region)
+	done, err := c.serve(ctx, PairsByID, region)
 	if err != nil {
 		return nil, err
 	}
-	defer leave()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer done()
 	var out []cloud.Pair
 	for _, id := range c.pairOrder {
 		if p := c.pairs[id]; slices.Contains(ids, id) && p.SourceRegionID == region {
@@ -527,13 +526,11 @@ func (c *Cloud) busy(id string) *cloud.Pair {
 }
 
 func (c *Cloud) CreatePair(ctx context.Context, in cloud.CreatePairInput) (string, error) {
-	leave, err := c.enter(ctx, CreatePair, in.RegionID)
+	done, err := c.serve(ctx, CreatePair, in.RegionID)
 	if err != nil {
 		return "", err
 	}
-	defer leave()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer done()
 	params := fmt.Sprintf("%+v", in)
 	if id, seen, err := c.idempotent(CreatePair, in.ClientToken, params); seen {
 		return id, err
@@ -583,13 +580,11 @@ func (c *Cloud) CreatePair(ctx context.Context, in cloud.CreatePairInput) (strin
 }
 
 func (c *Cloud) StartPair(ctx context.Context, region, pairID, clientToken string) error {
-	leave, err := c.enter(ctx, StartPair, region)
+	done, err := c.serve(ctx, StartPair, region)
 	if err != nil {
 		return err
 	}
-	defer leave()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer done()
 	params := region + "/" + pairID
 	if _, seen, err := c.idempotent(StartPair, clientToken, params); seen {
 		return err
