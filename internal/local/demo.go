@@ -97,12 +97,7 @@ func DemoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(tw, "   %s\t%s (%s)\t-> %s (%s)\t%s\n", p.ReplicaPairID, p.SourceDiskID, p.SourceRegionID, p.DestinationDiskID, p.DestinationRegionID, p.Status)
 	}
 	tw.Flush()
-	calls := emu.Calls()
-	total := 0
-	for _, n := range calls.Calls {
-		total += n
-	}
-	fmt.Fprintf(stdout, "\nAPI calls answered by the emulator: %d; failed disks: %d\n", total, failed)
+	fmt.Fprintf(stdout, "\nAPI calls answered by the emulator: %d; failed disks: %d\n", emu.Calls().Total(), failed)
 	return 0
 }
 
