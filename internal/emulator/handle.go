@@ -153,13 +153,14 @@ func (s *Server) execute(act *action, p params, region string) (map[string]any, 
 			return nil, badRequest(codeIdempotentMismatch,
 				"The request uses the same client token as a previous, but non-identical request.")
 		}
-		return withRequestID(copyAnswer(rec.answer), nil)
+		return withRequestID(maps.Clone(rec.answer), nil)
 	}
 	answer, aerr := act.run(s, c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	s.tokens[key] = &tokenRec{fingerprint: fp, answer: copyAnswer(answer)}
+	// Saved before withRequestID adds a RequestId: every replay gets a fresh one.
+	s.tokens[key] = &tokenRec{fingerprint: fp, answer: maps.Clone(answer)}
 	return withRequestID(answer, nil)
 }
 
@@ -172,13 +173,6 @@ func withRequestID(answer map[string]any, aerr *apiError) (map[string]any, *apiE
 	}
 	answer["RequestId"] = newRequestID()
 	return answer, nil
-}
-
-// copyAnswer copies an answer without its RequestId (withRequestID adds a fresh one).
-func copyAnswer(a map[string]any) map[string]any {
-	c := maps.Clone(a)
-	delete(c, "RequestId")
-	return c
 }
 
 // signingParams are the common parameters that change on every attempt and are not part of
