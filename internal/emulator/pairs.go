@@ -3,7 +3,6 @@ package emulator
 import (
 	"strconv"
 	"strings"
-	"time"
 )
 
 // pairFamily gives the codes each API family answers with for the same rule.
@@ -122,14 +121,11 @@ func (s *Server) findPair(c *call, f pairFamily, id string) (*pairRec, *apiError
 }
 
 // startPair moves a pair to its started status after checking the secondary is detached.
-func (s *Server) startPair(c *call, p *pairRec, to, settleTo string) *apiError {
+func (s *Server) startPair(c *call, p *pairRec, to string) *apiError {
 	if dst := s.disks[p.DestinationDiskID]; dst != nil && (dst.InstanceID != "" || dst.Status == "In_use") {
 		return standbyAttached(dst)
 	}
-	p.Status = to
-	if settleTo != "" {
-		p.settleAt, p.settleTo = c.now.Add(syncDuration), settleTo
-	}
+	p.setStatus(to, c.now)
 	return nil
 }
 
@@ -326,11 +322,11 @@ func (s *Server) ebsStartPair(c *call) (map[string]any, *apiError) {
 	if p.Status != "created" && p.Status != "stopped" {
 		return nil, pairStatusDenied(p, "StartDiskReplicaPair")
 	}
-	to, settle := "initial_syncing", "normal"
+	to := "initial_syncing"
 	if oneShot {
-		to, settle = "manual_syncing", "stopped"
+		to = "manual_syncing"
 	}
-	if aerr := s.startPair(c, p, to, settle); aerr != nil {
+	if aerr := s.startPair(c, p, to); aerr != nil {
 		return nil, aerr
 	}
 	return map[string]any{}, nil
@@ -347,7 +343,7 @@ func (s *Server) ebsStopPair(c *call) (map[string]any, *apiError) {
 	}
 	switch p.Status {
 	case "initial_syncing", "syncing", "normal", "manual_syncing", "stop_failed":
-		p.Status, p.settleAt, p.settleTo = "stopped", time.Time{}, ""
+		p.setStatus("stopped", c.now)
 		return map[string]any{}, nil
 	}
 	return nil, pairStatusDenied(p, "StopDiskReplicaPair")
@@ -465,7 +461,7 @@ func (s *Server) legacyStartPair(c *call) (map[string]any, *apiError) {
 	if p.Status != "inactive" && p.Status != "paused" {
 		return nil, pairStatusDenied(p, "StartDiskReplicaPair")
 	}
-	if aerr := s.startPair(c, p, "active", ""); aerr != nil {
+	if aerr := s.startPair(c, p, "active"); aerr != nil {
 		return nil, aerr
 	}
 	return map[string]any{}, nil

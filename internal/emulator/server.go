@@ -135,12 +135,7 @@ func New(st *State) (*Server, error) {
 		if rec.CreateTime == 0 {
 			rec.CreateTime = now.UnixMilli()
 		}
-		switch p.Status {
-		case "initial_syncing":
-			rec.settleAt, rec.settleTo = now.Add(syncDuration), "normal"
-		case "manual_syncing":
-			rec.settleAt, rec.settleTo = now.Add(syncDuration), "stopped"
-		}
+		rec.setStatus(p.Status, now)
 		s.addPair(rec)
 	}
 	s.setFaultsLocked(in.Faults)
@@ -363,10 +358,22 @@ func remainingMs(now, at time.Time) int64 {
 	return int64((at.Sub(now) + time.Millisecond - 1) / time.Millisecond)
 }
 
+// setStatus gives a pair a status as of now. The two transient ones settle syncDuration later:
+// initial_syncing to normal, manual_syncing (a one-shot sync) to stopped.
+func (p *pairRec) setStatus(status string, now time.Time) {
+	p.Status, p.settleAt, p.settleTo = status, time.Time{}, ""
+	switch status {
+	case "initial_syncing":
+		p.settleAt, p.settleTo = now.Add(syncDuration), "normal"
+	case "manual_syncing":
+		p.settleAt, p.settleTo = now.Add(syncDuration), "stopped"
+	}
+}
+
 // settle applies a transient pair status whose time has come.
 func (s *Server) settle(p *pairRec, now time.Time) {
 	if !p.settleAt.IsZero() && !now.Before(p.settleAt) {
-		p.Status, p.settleAt, p.settleTo = p.settleTo, time.Time{}, ""
+		p.setStatus(p.settleTo, now)
 	}
 }
 
