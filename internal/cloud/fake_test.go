@@ -1,9 +1,6 @@
 package cloud
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -14,11 +11,12 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/emulator"
 )
 
 // fakeCloud is a small OpenAPI server for adapter tests: it verifies signatures like the real
@@ -128,27 +126,6 @@ func (f *fakeCloud) callsOf(action string) []fakeCall {
 	return out
 }
 
-// serverStringToSign recomputes the RPC signature v1 string to sign from the received parameters.
-func serverStringToSign(method string, params url.Values) string {
-	v := url.Values{}
-	for k, vs := range params {
-		if k != "Signature" {
-			v[k] = vs
-		}
-	}
-	s := v.Encode()
-	s = strings.ReplaceAll(s, "+", "%20")
-	s = strings.ReplaceAll(s, "*", "%2A")
-	s = strings.ReplaceAll(s, "%7E", "~")
-	return method + "&%2F&" + url.QueryEscape(s)
-}
-
-func sign(stringToSign, secret string) string {
-	m := hmac.New(sha1.New, []byte(secret+"&"))
-	m.Write([]byte(stringToSign))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
 var fakeRequestSeq atomic.Int64
 
 func (f *fakeCloud) write(w http.ResponseWriter, status int, body any) {
@@ -182,8 +159,12 @@ func (f *fakeCloud) serve(w http.ResponseWriter, r *http.Request) {
 		f.write(w, 404, fakeError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.").body)
 		return
 	}
-	sts := serverStringToSign(r.Method, q)
-	if q.Get("Signature") != sign(sts, secret) {
+	first := make(map[string]string, len(q))
+	for k := range q {
+		first[k] = q.Get(k)
+	}
+	sts := emulator.StringToSign(r.Method, first)
+	if q.Get("Signature") != emulator.Sign(sts, secret) {
 		// The real services echo their string to sign, which is what makes this message dangerous.
 		f.write(w, 400, fakeError(400, "SignatureDoesNotMatch",
 			"Specified signature is not matched with our calculation. server string to sign is:"+sts).body)
