@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // params are a request's parameters, query and form body merged (first value wins).
@@ -143,14 +144,14 @@ func (p params) tags(name string, max int) ([]tag, *apiError) {
 // validTagKey applies the ECS tag key rules.
 func validTagKey(k string) bool {
 	lk := strings.ToLower(k)
-	return k != "" && len([]rune(k)) <= 128 && !strings.HasPrefix(lk, "aliyun") &&
+	return k != "" && utf8.RuneCountInString(k) <= 128 && !strings.HasPrefix(lk, "aliyun") &&
 		!strings.HasPrefix(lk, "acs:") && !strings.Contains(lk, "http://") && !strings.Contains(lk, "https://")
 }
 
 // validTagValue applies the ECS tag value rules (empty is allowed; aliyun is allowed in values).
 func validTagValue(v string) bool {
 	lv := strings.ToLower(v)
-	return len([]rune(v)) <= 128 && !strings.HasPrefix(lv, "acs:") &&
+	return utf8.RuneCountInString(v) <= 128 && !strings.HasPrefix(lv, "acs:") &&
 		!strings.Contains(lv, "http://") && !strings.Contains(lv, "https://")
 }
 
@@ -194,14 +195,13 @@ func tagMap(tags []tag) map[string]string {
 // validName applies the ECS/EBS rule for DiskName and PairName: 2-128 characters, starting with
 // a letter, then letters, digits, periods, colons, underscores and hyphens.
 func validName(s string) bool {
-	r := []rune(s)
-	if len(r) < 2 || len(r) > 128 {
+	if n := utf8.RuneCountInString(s); n < 2 || n > 128 {
 		return false
 	}
 	if ls := strings.ToLower(s); strings.HasPrefix(ls, "http://") || strings.HasPrefix(ls, "https://") {
 		return false
 	}
-	for i, c := range r {
+	for i, c := range s {
 		letter := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c > 0x7f && isCJK(c)
 		if i == 0 {
 			if !letter {
@@ -220,7 +220,7 @@ func isCJK(c rune) bool { return c >= 0x4e00 && c <= 0x9fff }
 
 // validDescription: 2-256 characters, not starting with http:// or https://.
 func validDescription(s string) bool {
-	n := len([]rune(s))
+	n := utf8.RuneCountInString(s)
 	ls := strings.ToLower(s)
 	return n >= 2 && n <= 256 && !strings.HasPrefix(ls, "http://") && !strings.HasPrefix(ls, "https://")
 }
