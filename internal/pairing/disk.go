@@ -239,6 +239,24 @@ func (r *run) currentPair(ctx context.Context, region string, match func(cloud.P
 	return cloud.Pair{}, false
 }
 
+// replicatingNow tells whether pair pairID, whose primary is in region, is started: one lookup
+// by ID, or the region's listing in the legacy family, which cannot look pairs up by ID.
+func (r *run) replicatingNow(ctx context.Context, region, pairID string) bool {
+	started := func(p cloud.Pair) bool { return p.ID == pairID && slices.Contains(replicating, p.Status) }
+	if ctx.Err() != nil {
+		return false
+	}
+	pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
+	if err != nil {
+		if errorCode(err) == cloud.CodeUnsupported {
+			_, ok := r.currentPair(ctx, region, started)
+			return ok
+		}
+		return false
+	}
+	return slices.ContainsFunc(pairs, started)
+}
+
 // startPair starts a pair. A pair just created is `creating` for a short while and refuses
 // to start; that refusal is retried with backoff, bounded like every other wait.
 func (r *run) startPair(ctx context.Context, region, pairID string) error {
@@ -251,8 +269,7 @@ func (r *run) startPair(ctx context.Context, region, pairID string) error {
 		}
 		// Refused for its status: a concurrent delivery may have started it already (the legacy
 		// start takes no ClientToken and refuses an active pair).
-		started := func(p cloud.Pair) bool { return p.ID == pairID && slices.Contains(replicating, p.Status) }
-		if _, ok := r.currentPair(ctx, region, started); ok {
+		if r.replicatingNow(ctx, region, pairID) {
 			return nil
 		}
 		wait := min(delay, time.Until(limit))

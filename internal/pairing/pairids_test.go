@@ -279,3 +279,69 @@ func TestMarkedPairsBatchedPerRegion(t *testing.T) {
 		t.Errorf("sweep: %d lookups and %d listings, want 0 and 1", lookups, listings)
 	}
 }
+
+// startedElsewhere starts the pair and still answers the refusal a start gets when a concurrent
+// delivery started the pair first.
+type startedElsewhere struct{ *fakecloud.Cloud }
+
+func (c startedElsewhere) StartPair(ctx context.Context, region, pairID, token string) error {
+	if err := c.Cloud.StartPair(ctx, region, pairID, token); err != nil {
+		return err
+	}
+	return &cloud.Error{Code: "OperationDenied.InvalidStatus", Message: "pair " + pairID + " is initial_syncing", HTTPStatus: 400}
+}
+
+// A start refused for the pair's status asks for that pair by ID, whether it was started
+// meanwhile, instead of listing the region's pairs; the legacy family lists as before. The
+// two listings every case has are the pair checks of the primary's and the secondary's regions.
+func TestStartRefusedLooksPairUpByID(t *testing.T) {
+	throttled := &cloud.Error{Code: "Throttling.User", Retryable: true, HTTPStatus: 400}
+	cases := []struct {
+		name      string
+		setup     func(*fakecloud.Cloud)
+		elsewhere bool // a concurrent delivery starts the pair first
+		starts    int
+		lookups   int
+		listings  int
+	}{
+		{"creating for 3 starts: 3 lookups", func(c *fakecloud.Cloud) { c.NewPairCreatingFor = 3 }, false, 4, 3, 2},
+		{"legacy family, creating for 3 starts: 3 listings", func(c *fakecloud.Cloud) {
+			c.NewPairCreatingFor = 3
+			c.NoPairIDs = true
+		}, false, 4, 0, 2 + 3},
+		{"lookups fail: not taken as started, the start retried", func(c *fakecloud.Cloud) {
+			c.NewPairCreatingFor = 3
+			c.Fail(fakecloud.PairsByID, throttled, -1)
+		}, false, 4, 3, 2},
+		{"started elsewhere: the lookup finds it", func(*fakecloud.Cloud) {}, true, 1, 1, 2},
+		{"legacy family, started elsewhere: the listing finds it", func(c *fakecloud.Cloud) { c.NoPairIDs = true }, true, 1, 0, 2 + 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := fakecloud.New()
+			c.AddDisk(primary("d-p"))
+			c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+			tc.setup(c)
+			var api cloud.API = c
+			if tc.elsewhere {
+				api = startedElsewhere{c}
+			}
+			results := pairing.New(api, testOptions()).Pair(context.Background(), []pairing.Target{disksIn(src, "d-p")})
+			if len(results) != 1 {
+				t.Fatalf("%d results, want 1: %+v", len(results), results)
+			}
+			if res := results[0]; res.Outcome != pairing.Paired || !res.Started {
+				t.Errorf("%s/%s started=%v %q, want paired and started", res.Outcome, res.Reason, res.Started, res.Message)
+			}
+			if n := c.Count(fakecloud.StartPair); n != tc.starts {
+				t.Errorf("%d starts, want %d", n, tc.starts)
+			}
+			if n := c.Count(fakecloud.PairsByID); n != tc.lookups {
+				t.Errorf("%d lookups, want %d", n, tc.lookups)
+			}
+			if n := c.Count(fakecloud.ListPairs); n != tc.listings {
+				t.Errorf("%d listings, want %d", n, tc.listings)
+			}
+		})
+	}
+}
