@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
@@ -260,8 +259,7 @@ func (r *run) replicatingNow(ctx context.Context, region, pairID string) bool {
 // startPair starts a pair. A pair just created is `creating` for a short while and refuses
 // to start; that refusal is retried with backoff, bounded like every other wait.
 func (r *run) startPair(ctx context.Context, region, pairID string) error {
-	limit := r.waitLimit()
-	delay := r.opts.PollInterval
+	b := r.backoff()
 	for {
 		err := r.api.StartPair(ctx, region, pairID, startToken(pairID))
 		if err == nil || !pairNotReady(err) {
@@ -272,11 +270,9 @@ func (r *run) startPair(ctx context.Context, region, pairID string) error {
 		if r.replicatingNow(ctx, region, pairID) {
 			return nil
 		}
-		wait := min(delay, time.Until(limit))
-		if wait <= 0 || !sleep(ctx, wait) {
+		if !b.wait(ctx) {
 			return err
 		}
-		delay = min(2*delay, 8*r.opts.PollInterval)
 	}
 }
 
@@ -500,8 +496,7 @@ func (r *run) createSecondary(ctx context.Context, it *item, d cloud.Disk, in cl
 	if id == "" {
 		return notReady("CreateDisk answered without a disk ID")
 	}
-	limit := r.waitLimit()
-	delay := r.opts.PollInterval
+	b := r.backoff()
 	for {
 		disks, err := r.api.DescribeDisks(ctx, in.RegionID, []string{id})
 		if err != nil {
@@ -515,10 +510,8 @@ func (r *run) createSecondary(ctx context.Context, it *item, d cloud.Disk, in cl
 				return &s, nil
 			}
 		}
-		wait := min(delay, time.Until(limit))
-		if wait <= 0 || !sleep(ctx, wait) {
+		if !b.wait(ctx) {
 			return notReady(fmt.Sprintf("new secondary %s is not visible and ready yet", id))
 		}
-		delay = min(2*delay, 8*r.opts.PollInterval)
 	}
 }

@@ -332,6 +332,28 @@ func (r *run) waitLimit() time.Time {
 	return limit
 }
 
+// backoff paces a bounded wait: PollInterval first, doubling up to 8 times PollInterval, until
+// the limit waitLimit gave when the backoff was made.
+type backoff struct {
+	limit       time.Time
+	delay, ceil time.Duration
+}
+
+func (r *run) backoff() *backoff {
+	return &backoff{limit: r.waitLimit(), delay: r.opts.PollInterval, ceil: 8 * r.opts.PollInterval}
+}
+
+// wait sleeps the next delay, cut short at the limit. It reports false without sleeping once
+// the limit has come, and false when ctx ends first.
+func (b *backoff) wait(ctx context.Context) bool {
+	wait := min(b.delay, time.Until(b.limit))
+	if wait <= 0 || !sleep(ctx, wait) {
+		return false
+	}
+	b.delay = min(2*b.delay, b.ceil)
+	return true
+}
+
 // pool runs up to Concurrency disks of one region at once.
 type pool struct {
 	in    chan *item
@@ -546,8 +568,7 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 		self.finish(self.result(Failed, ReasonInvalidTarget, "no region given for instance "+in.id))
 		return []*item{self}
 	}
-	limit := r.waitLimit()
-	delay := r.opts.PollInterval
+	b := r.backoff()
 	for {
 		tctx, requestIDs := traceCalls(ctx)
 		disks, err := r.api.InstanceDisks(tctx, in.region, in.id)
@@ -574,15 +595,13 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 			self.finish(self.result(Skipped, ReasonNoDisks, "the instance has no disks (or does not exist)"))
 			return []*item{self}
 		}
-		wait := min(delay, time.Until(limit))
-		if wait <= 0 || !sleep(ctx, wait) {
+		if !b.wait(ctx) {
 			res := self.result(Failed, ReasonInstanceDisksMissing,
 				fmt.Sprintf("the new instance's disks did not show within %s", time.Since(self.start).Round(time.Millisecond)))
 			res.Retryable = true
 			self.finish(res)
 			return []*item{self}
 		}
-		delay = min(2*delay, 8*r.opts.PollInterval)
 	}
 }
 
