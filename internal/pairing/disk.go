@@ -31,14 +31,6 @@ func (r *run) optedIn(d cloud.Disk) bool {
 	return ok && v == r.opts.OptInValue
 }
 
-// fail is the result of a cloud error met while doing what.
-func (it *item) fail(ctx context.Context, err error, what string) Result {
-	reason, retryable := classify(ctx, err)
-	res := it.result(Failed, reason, what+": "+err.Error())
-	res.Retryable = retryable
-	return res
-}
-
 // process takes one visible, ready disk through eligibility, the existing-pair check,
 // secondary resolution and validation, then creates, starts and marks its pair.
 func (r *run) process(ctx context.Context, it *item) Result {

@@ -213,6 +213,14 @@ func (it *item) result(o Outcome, reason, msg string) Result {
 		Outcome: o, Reason: reason, Message: msg}
 }
 
+// fail is the result of a cloud error met while doing what.
+func (it *item) fail(ctx context.Context, err error, what string) Result {
+	reason, retryable := classify(ctx, err)
+	res := it.result(Failed, reason, what+": "+err.Error())
+	res.Retryable = retryable
+	return res
+}
+
 // finish decides the item's result without processing it.
 func (it *item) finish(res Result) {
 	res.RequestIDs = append(res.RequestIDs, it.readIDs...)
@@ -576,10 +584,7 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 		notFound := err != nil && reasonForCode(errorCode(err)) == ReasonNotFound
 		switch {
 		case err != nil && !(in.created && notFound):
-			reason, retryable := classify(ctx, err)
-			res := self.result(Failed, reason, "listing the instance's disks: "+err.Error())
-			res.Retryable = retryable
-			self.finish(res)
+			self.finish(self.fail(ctx, err, "listing the instance's disks"))
 			return []*item{self}
 		case len(disks) > 0:
 			items := make([]*item, 0, len(disks))

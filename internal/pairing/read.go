@@ -135,10 +135,7 @@ func (rd *reader) describe(ctx context.Context, items []*item) {
 		for _, it := range batch {
 			it.readIDs = append(it.readIDs, traced...)
 			if err != nil {
-				reason, retryable := classify(ctx, err)
-				res := it.result(Failed, reason, "reading the disk: "+err.Error())
-				res.Retryable = retryable
-				it.finish(res)
+				it.finish(it.fail(ctx, err, "reading the disk"))
 				continue
 			}
 			if d, ok := found[it.diskID]; ok {
