@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net/url"
 	"os"
@@ -256,15 +257,9 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 		r.errs = append(r.errs, err)
 	}
 	c.MappingFile = path
-	for src, route := range mapping.Routes {
-		p.Routes[src] = route
-	}
-	for src, route := range envRoutes { // the environment wins on conflict
-		p.Routes[src] = route
-	}
-	for primary, ref := range mapping.Pairs {
-		p.Pairs[primary] = ref
-	}
+	maps.Copy(p.Routes, mapping.Routes)
+	maps.Copy(p.Routes, envRoutes) // second: the environment wins on conflict
+	maps.Copy(p.Pairs, mapping.Pairs)
 
 	if len(r.errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(r.errs...))
