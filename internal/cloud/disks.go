@@ -31,11 +31,8 @@ func (c *client) DescribeDisks(ctx context.Context, region string, ids []string)
 	ids = uniqueIDs(ids)
 	var out []Disk
 	for start := 0; start < len(ids); start += describeDisksMaxIDs {
-		batch, err := json.Marshal(ids[start:min(start+describeDisksMaxIDs, len(ids))])
-		if err != nil {
-			return nil, inputError(opDescribeDisks.action(), "disk IDs: %v", err)
-		}
-		err = c.describeDisks(ctx, region, func(r *ecs.DescribeDisksRequest) { r.DiskIds = string(batch) },
+		batch, _ := json.Marshal(ids[start:min(start+describeDisksMaxIDs, len(ids))]) // a []string cannot fail to marshal
+		err := c.describeDisks(ctx, region, func(r *ecs.DescribeDisksRequest) { r.DiskIds = string(batch) },
 			func(page []Disk) error { out = append(out, page...); return nil })
 		if err != nil {
 			return nil, err
@@ -185,19 +182,19 @@ func (c *client) TagDisks(ctx context.Context, region string, ids []string, tags
 	case len(keys) > tagResourcesMaxTags:
 		return inputError(action, "%d tags: at most %d per call", len(keys), tagResourcesMaxTags)
 	}
+	list := make([]ecs.TagResourcesTag, 0, len(keys))
+	for _, k := range keys {
+		list = append(list, ecs.TagResourcesTag{Key: k, Value: tags[k]})
+	}
 	ids = uniqueIDs(ids)
 	for start := 0; start < len(ids); start += tagResourcesMaxIDs {
 		batch := ids[start:min(start+tagResourcesMaxIDs, len(ids))]
 		_, err := invoke(ctx, c, opTagResources, region, func() requests.AcsRequest {
+			// A fresh request per attempt; it may share the two lists, which the SDK only reads.
 			r := ecs.CreateTagResourcesRequest()
 			r.RegionId = region
 			r.ResourceType = "disk"
-			resourceIDs := append([]string(nil), batch...)
-			r.ResourceId = &resourceIDs
-			list := make([]ecs.TagResourcesTag, 0, len(keys))
-			for _, k := range keys {
-				list = append(list, ecs.TagResourcesTag{Key: k, Value: tags[k]})
-			}
+			r.ResourceId = &batch
 			r.Tag = &list
 			return r
 		}, ecs.CreateTagResourcesResponse, func(r *ecs.TagResourcesResponse) string { return r.RequestId })

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -114,9 +116,7 @@ type limiterKey struct{ action, region string }
 // NewPool validates opts, fills in defaults and builds the shared transport.
 func NewPool(opts Options) (*Pool, error) {
 	def := DefaultOptions()
-	if opts.API == "" {
-		opts.API = def.API
-	}
+	opts.API = cmp.Or(opts.API, def.API)
 	if opts.API != APIEBS && opts.API != APIECS {
 		return nil, fmt.Errorf("API %q: want %q or %q", opts.API, APIEBS, APIECS)
 	}
@@ -124,21 +124,11 @@ func NewPool(opts Options) (*Pool, error) {
 		opts.Retry.MaxAttempts < 0 || opts.Retry.BaseDelay < 0 || opts.Retry.MaxDelay < 0 {
 		return nil, errors.New("timeouts, MaxQPS and retry settings must not be negative")
 	}
-	if opts.ConnectTimeout == 0 {
-		opts.ConnectTimeout = def.ConnectTimeout
-	}
-	if opts.RequestTimeout == 0 {
-		opts.RequestTimeout = def.RequestTimeout
-	}
-	if opts.Retry.MaxAttempts == 0 {
-		opts.Retry.MaxAttempts = def.Retry.MaxAttempts
-	}
-	if opts.Retry.BaseDelay == 0 {
-		opts.Retry.BaseDelay = def.Retry.BaseDelay
-	}
-	if opts.Retry.MaxDelay == 0 {
-		opts.Retry.MaxDelay = def.Retry.MaxDelay
-	}
+	opts.ConnectTimeout = cmp.Or(opts.ConnectTimeout, def.ConnectTimeout)
+	opts.RequestTimeout = cmp.Or(opts.RequestTimeout, def.RequestTimeout)
+	opts.Retry.MaxAttempts = cmp.Or(opts.Retry.MaxAttempts, def.Retry.MaxAttempts)
+	opts.Retry.BaseDelay = cmp.Or(opts.Retry.BaseDelay, def.Retry.BaseDelay)
+	opts.Retry.MaxDelay = cmp.Or(opts.Retry.MaxDelay, def.Retry.MaxDelay)
 	if sdkDebugEnabled() {
 		return nil, errors.New("DEBUG=sdk makes the Alibaba Cloud SDK print signed request URLs, " +
 			"credentials included; unset it")
@@ -177,12 +167,7 @@ func NewPool(opts Options) (*Pool, error) {
 
 // sdkDebugEnabled mirrors the SDK's reading of DEBUG (a comma-separated list).
 func sdkDebugEnabled() bool {
-	for _, part := range strings.Split(os.Getenv("DEBUG"), ",") {
-		if part == "sdk" {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(strings.Split(os.Getenv("DEBUG"), ","), "sdk")
 }
 
 // Options returns the effective options, defaults filled in.
@@ -211,11 +196,7 @@ func (p *Pool) limiter(action, region string) *rate.Limiter {
 	defer p.limitersMu.Unlock()
 	l := p.limiters[key]
 	if l == nil {
-		burst := int(p.opts.MaxQPS)
-		if burst < 1 {
-			burst = 1
-		}
-		l = rate.NewLimiter(rate.Limit(p.opts.MaxQPS), burst)
+		l = rate.NewLimiter(rate.Limit(p.opts.MaxQPS), max(1, int(p.opts.MaxQPS)))
 		p.limiters[key] = l
 	}
 	return l

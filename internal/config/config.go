@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net/url"
 	"os"
@@ -256,15 +257,9 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 		r.errs = append(r.errs, err)
 	}
 	c.MappingFile = path
-	for src, route := range mapping.Routes {
-		p.Routes[src] = route
-	}
-	for src, route := range envRoutes { // the environment wins on conflict
-		p.Routes[src] = route
-	}
-	for primary, ref := range mapping.Pairs {
-		p.Pairs[primary] = ref
-	}
+	maps.Copy(p.Routes, mapping.Routes)
+	maps.Copy(p.Routes, envRoutes) // second: the environment wins on conflict
+	maps.Copy(p.Pairs, mapping.Pairs)
 
 	if len(r.errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(r.errs...))
@@ -275,33 +270,30 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 // loadMappingFile loads ABSR_MAPPING_FILE (which must exist), else the default path when a file
 // is there. It returns the path loaded, "" when none.
 func loadMappingFile(r *reader, defaultPath string) (Mapping, string, error) {
+	path, required := defaultPath, false
 	if v, ok := r.get(EnvMappingFile); ok {
-		if _, err := os.Stat(v); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return Mapping{}, "", fmt.Errorf("%s=%s: the file does not exist", EnvMappingFile, quote(v))
-			}
-			return Mapping{}, "", fmt.Errorf("%s=%s: %w", EnvMappingFile, quote(v), err)
-		}
-		m, err := LoadMapping(v)
-		if err != nil {
-			return Mapping{}, "", err
-		}
-		return m, v, nil
-	}
-	if defaultPath == "" {
+		path, required = v, true
+	} else if path == "" {
 		return Mapping{}, "", nil
 	}
-	if _, err := os.Stat(defaultPath); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); err != nil {
+		missing := errors.Is(err, fs.ErrNotExist)
+		switch {
+		case required && missing:
+			return Mapping{}, "", fmt.Errorf("%s=%s: the file does not exist", EnvMappingFile, quote(path))
+		case required:
+			return Mapping{}, "", fmt.Errorf("%s=%s: %w", EnvMappingFile, quote(path), err)
+		case missing:
 			return Mapping{}, "", nil
+		default:
+			return Mapping{}, "", fmt.Errorf("mapping file %s: %w", path, err)
 		}
-		return Mapping{}, "", fmt.Errorf("mapping file %s: %w", defaultPath, err)
 	}
-	m, err := LoadMapping(defaultPath)
+	m, err := LoadMapping(path)
 	if err != nil {
 		return Mapping{}, "", err
 	}
-	return m, defaultPath, nil
+	return m, path, nil
 }
 
 func (r *reader) boolean(name string, dst *bool) {

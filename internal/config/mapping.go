@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -199,13 +199,8 @@ func parsePairs(n *yaml.Node, out map[string]pairing.SecondaryRef, e *mappingErr
 // checkPairsDisjoint enforces one pair per disk: no secondary serves two primaries, and no disk
 // is a primary in one pair and a secondary in another.
 func checkPairsDisjoint(pairs map[string]pairing.SecondaryRef, lines map[string]int, e *mappingErrors) {
-	primaries := make([]string, 0, len(pairs))
-	for p := range pairs {
-		primaries = append(primaries, p)
-	}
-	sort.Strings(primaries) // stable error order
 	usedBy := map[string]string{}
-	for _, p := range primaries {
+	for _, p := range slices.Sorted(maps.Keys(pairs)) { // sorted: a stable error order
 		s := pairs[p].DiskID
 		if other, dup := usedBy[s]; dup {
 			e.add(&yaml.Node{Line: lines[p]}, "pairs."+p+".disk", "secondary %s is already the secondary of %s (one pair per disk)", s, other)

@@ -263,7 +263,7 @@ func arrayElement(e json.RawMessage) (object, error) {
 		if e[0] != '{' {
 			return nil, errors.New("a string that does not hold a JSON object")
 		}
-		o, err := decodeObject(e)
+		o, err := decodeUnquoted(e)
 		if err != nil {
 			return nil, fmt.Errorf("a string that is not a valid JSON object (%v)", err)
 		}
@@ -299,6 +299,7 @@ func decodeTimer(o object) (Request, error) {
 		return Request{}, errorf("timer event: triggerName and triggerTime are both empty; %s", acceptedShapes)
 	}
 	var contract []byte
+	decode := decodeObject
 	if raw, ok := o.raw("payload"); ok {
 		raw = bytes.TrimSpace(raw)
 		switch {
@@ -307,12 +308,12 @@ func decodeTimer(o object) (Request, error) {
 		case len(raw) > 0 && raw[0] == '"':
 			s, _ := scalar(raw)
 			if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") {
-				contract = []byte(t)
+				contract, decode = []byte(t), decodeUnquoted
 			}
 		}
 	}
 	if contract != nil {
-		p, err := decodeObject(contract)
+		p, err := decode(contract)
 		if err != nil {
 			return Request{}, errorf(`timer payload starts with "{" but is not a JSON object (%v); expected {"regions":["cn-hangzhou"],"cursor":"..."}, or a plain string for the configured regions`, err)
 		}

@@ -13,11 +13,10 @@ import (
 // of key case, because hand-written events and console records are not consistent about it.
 type object map[string]json.RawMessage
 
-// decodeObject decodes b, which must be a JSON object, after the depth check.
+// decodeObject decodes b, which must be a JSON object. It does not check depth: b must have
+// passed checkDepth already, or be a value inside text that did (a part is never deeper than
+// the whole). Text unquoted from a JSON string is new text and must be checked first.
 func decodeObject(b []byte) (object, error) {
-	if err := checkDepth(b); err != nil {
-		return nil, err
-	}
 	var o object
 	if err := json.Unmarshal(b, &o); err != nil {
 		return nil, err
@@ -26,6 +25,15 @@ func decodeObject(b []byte) (object, error) {
 		return nil, fmt.Errorf("null is not an object")
 	}
 	return o, nil
+}
+
+// decodeUnquoted decodes b, a JSON object unquoted from a JSON string, after the depth check
+// that such text has not had.
+func decodeUnquoted(b []byte) (object, error) {
+	if err := checkDepth(b); err != nil {
+		return nil, err
+	}
+	return decodeObject(b)
 }
 
 // asObject returns raw as an object: a JSON object, or a JSON string that holds one (records
@@ -41,6 +49,9 @@ func asObject(raw json.RawMessage) (object, bool) {
 			return nil, false
 		}
 		raw = bytes.TrimSpace([]byte(s))
+		if checkDepth(raw) != nil { // unquoted text was not part of the checked input
+			return nil, false
+		}
 	}
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, false
