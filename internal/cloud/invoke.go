@@ -7,6 +7,10 @@ import (
 	sdkcredentials "github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+
+	// Every request here carries its own timeout (invoke, below), so the SDK's table of
+	// per-action timeouts is dead weight at start: sdkinit keeps the SDK from decoding it.
+	_ "github.com/absr-autopair/absr-autopair/internal/sdkinit"
 )
 
 // client implements API for one CredentialSource over the Pool's shared state.
