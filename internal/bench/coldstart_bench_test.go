@@ -144,7 +144,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // interleaved so that all three see the same machine load. One op is coldStartsPerOp starts of
 // each, so that even -benchtime 1x gives a median worth reading. Reports the medians, the ratio
 // function / bare (target <= 1.2), and how it splits: libs / bare is what the required libraries
-// cost, function / libs what the function's own code costs.
+// cost as published, function / libs what the function adds to them, or takes away (package
+// sdkinit spares the SDK's init its timeout table, so this can be below 1).
 // ABSR_BENCH_REAL_BINARY=PATH measures that binary instead of this tree's.
 func BenchmarkColdStart(b *testing.B) {
 	bins := buildBinaries(b)
