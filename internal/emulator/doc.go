@@ -25,6 +25,27 @@
 // credentials in the state the emulator accepts emulator-ak / emulator-secret / emulator-token
 // (an STS-style credential: clients must send the token).
 //
+// Signature V3 (ACS3-HMAC-SHA256, what the Tea-based V2 SDKs and their callApi send) is chosen by
+// an Authorization header starting with ACS3-, or by an x-acs-action header on a request whose
+// query has neither Action nor Signature (the V1 Go SDK sends x-acs-action too). Action and
+// Version come from x-acs-action and x-acs-version; parameters from the query and from an
+// application/x-www-form-urlencoded or application/json body (JSON arrays become NAME.N, objects
+// NAME.KEY; a body value wins over a query value). The canonical request is rebuilt from what
+// arrived: METHOD, the path, the sorted RFC 3986-escaped query, each signed header as
+// name:trimmed values, the signed header list and hex(SHA-256) of the body as received (so a body
+// changed after signing fails even if x-acs-content-sha256 was recomputed);
+// Signature = hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request)))).
+// Failures, in order: 400 MissingParameter (no x-acs-action or x-acs-version), 400
+// InvalidSignatureMethod (another ACS3 algorithm), 400 IncompleteSignature (Authorization missing
+// or without Credential, SignedHeaders or Signature; a signed header absent; host, x-acs-action,
+// x-acs-version, x-acs-date, x-acs-signature-nonce or x-acs-content-sha256 missing or unsigned; any
+// other x-acs-* header unsigned), 400 InvalidTimeStamp.Format / .Expired (x-acs-date), 404
+// InvalidAccessKeyId.NotFound, 400 SignatureDoesNotMatch (Message ends with "server string to sign
+// is:ACS3-HMAC-SHA256\n<hex>"), then the STS token (x-acs-security-token) and nonce
+// (x-acs-signature-nonce) rules of V1 with V1's codes. Nonces are shared by both versions. The
+// documentation names no codes for the structural failures: IncompleteSignature is the emulator's
+// choice.
+//
 // # Actions and the codes chosen where the documentation is silent
 //
 //   - DescribeDisks: DiskIds (JSON array, <=100, else 400 InvalidDiskIds.Malformed; unknown IDs

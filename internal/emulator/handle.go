@@ -69,7 +69,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The HTTP method %s is not supported; use GET or POST.", r.Method))
 		return
 	}
-	p, aerr := readParams(r)
+	p, v3, aerr := readRequest(r)
 	if aerr != nil {
 		s.answerError(w, host, aerr)
 		return
@@ -85,7 +85,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answerError(w, host, aerr)
 		return
 	}
-	if aerr := s.authenticate(r.Method, p); aerr != nil {
+	if aerr := s.authenticateRequest(r, p, v3); aerr != nil {
 		s.answerError(w, host, aerr)
 		return
 	}
@@ -234,6 +234,24 @@ func dropConnection(w http.ResponseWriter) {
 	conn.Close()
 }
 
+// readRequest reads a request's parameters, and for a signature V3 request what its
+// Authorization header claims (nil for V1, whose signature is one of the parameters).
+func readRequest(r *http.Request) (params, *v3Auth, *apiError) {
+	if isV3(r) {
+		return readV3Params(r)
+	}
+	p, aerr := readParams(r)
+	return p, nil, aerr
+}
+
+// authenticateRequest verifies the request's signature, whichever version signed it.
+func (s *Server) authenticateRequest(r *http.Request, p params, v3 *v3Auth) *apiError {
+	if v3 != nil {
+		return s.authenticateV3(r, v3)
+	}
+	return s.authenticate(r.Method, p)
+}
+
 // readParams merges the URL query and a form body; the first value of a repeated name wins.
 func readParams(r *http.Request) (params, *apiError) {
 	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
@@ -310,17 +328,32 @@ func (s *Server) authenticate(method string, p params) *apiError {
 			"Specified signature is not matched with our calculation. server string to sign is:%s", stringToSign)
 	}
 	token, hasToken := p["SecurityToken"]
+	if aerr := checkSecurityToken(cred, token, hasToken && token != ""); aerr != nil {
+		return aerr
+	}
+	return s.useNonce(cred.AccessKeyID, p.get("SignatureNonce"), now)
+}
+
+// checkSecurityToken applies the STS rules to the token a request carries (both signature
+// versions): an STS credential needs its own token, a permanent key takes none.
+func checkSecurityToken(cred Credential, token string, hasToken bool) *apiError {
 	switch {
-	case cred.SecurityToken != "" && (!hasToken || token == ""):
+	case cred.SecurityToken != "" && !hasToken:
 		return badRequest("MissingSecurityToken", "SecurityToken is mandatory for this AccessKeyId.")
-	case cred.SecurityToken == "" && hasToken && token != "":
+	case cred.SecurityToken == "" && hasToken:
 		return badRequest("InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed.")
 	case cred.SecurityToken != "" && !hmac.Equal([]byte(token), []byte(cred.SecurityToken)):
 		return badRequest("InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey.")
 	}
+	return nil
+}
+
+// useNonce records a signature nonce of an access key for 30 minutes (twice the timestamp
+// window), refusing one already used: the replay check, both signature versions, made last.
+func (s *Server) useNonce(accessKeyID, nonce string, now time.Time) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nonceKey := cred.AccessKeyID + "\x00" + p.get("SignatureNonce")
+	nonceKey := accessKeyID + "\x00" + nonce
 	if exp, used := s.nonces[nonceKey]; used && now.Before(exp) {
 		return badRequest("SignatureNonceUsed", "Specified signature nonce was used already.")
 	}
