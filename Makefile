@@ -65,3 +65,8 @@ fuzz:
 
 clean:
 	rm -rf dist
+
+## interop-node: the official TypeScript SDKs (npm) against the emulator; needs node and npm
+.PHONY: interop-node
+interop-node:
+	GO="$(GO)" sh internal/emulator/interop/testdata/node/run.sh
