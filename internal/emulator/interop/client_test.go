@@ -380,6 +380,11 @@ func TestV3RequestsAlteredAfterSigningAreRefused(t *testing.T) {
 		{"signed header missing: x-acs-security-token", func(t *testing.T, r *http.Request) { r.Header.Del("x-acs-security-token") }, 400, "IncompleteSignature"},
 		{"required header unsigned: x-acs-date", func(t *testing.T, r *http.Request) { editAuthorization(r, ";x-acs-date", "") }, 400, "IncompleteSignature"},
 		{"unsigned x-acs header added", func(t *testing.T, r *http.Request) { r.Header.Set("x-acs-resourcegroup-id", "rg-1") }, 400, "IncompleteSignature"},
+		{"body not a JSON object", func(t *testing.T, r *http.Request) {
+			r.Header.Set("Content-Type", "application/json")
+			setBody(r, `["PageSize", 10]`)
+		}, 400, "InvalidParameter"},
+		{"body of another content type", func(t *testing.T, r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, 400, "InvalidParameter"},
 		{"no x-acs-action", func(t *testing.T, r *http.Request) { r.Header.Del("x-acs-action") }, 400, "MissingParameter"},
 		{"x-acs-date not ISO 8601", func(t *testing.T, r *http.Request) { r.Header.Set("x-acs-date", "yesterday") }, 400, "InvalidTimeStamp.Format"},
 	}
