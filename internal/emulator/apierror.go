@@ -47,8 +47,11 @@ const (
 	codeIdempotentMismatch = "IdempotentParameterMismatch"
 )
 
-func throttled() *apiError {
-	return badRequest(codeThrottling, "Request was denied due to user flow control.")
+func throttled(code string) *apiError {
+	if code == "" {
+		code = codeThrottling
+	}
+	return badRequest(code, "Request was denied due to user flow control.")
 }
 
 func unavailable() *apiError {

@@ -152,7 +152,7 @@ func TestEBSCreateRejections(t *testing.T) {
 	primary := emutest.Disk("d-bp1primary", hzZone, emutest.Attached("i-bp1one"))
 	st := emutest.World(primary,
 		emutest.Secondary(primary, "d-uf6secondary", shZone),
-		emutest.Secondary(primary, "d-bp1samereg", "cn-hangzhou-i"),
+		emutest.Secondary(primary, "d-bp1samezone", hzZone),
 		emutest.Disk("d-uf6pl2", shZone, emutest.Spec("cloud_essd", "PL2", 500)),
 		emutest.Disk("d-uf6bigger", shZone, emutest.Spec("cloud_essd", "PL1", 200)),
 		emutest.Disk("d-uf6auto", shZone, emutest.Spec("cloud_auto", "", 100)),
@@ -205,8 +205,8 @@ func TestEBSCreateRejections(t *testing.T) {
 		{"hidden primary", func(r *ebs.CreateDiskReplicaPairRequest) { r.DiskId = "d-bp1hidden" }, 404, "NoSuchResource"},
 		{"unknown destination region", func(r *ebs.CreateDiskReplicaPairRequest) { r.DestinationRegionId = "xx-nowhere-1" }, 404, "InvalidRegionId.NotFound"},
 		{"primary still Creating", func(r *ebs.CreateDiskReplicaPairRequest) { r.DiskId = "d-bp1creating" }, 403, "OperationDenied.InvalidStatus"},
-		{"secondary in the same region", func(r *ebs.CreateDiskReplicaPairRequest) {
-			r.DestinationRegionId, r.DestinationZoneId, r.DestinationDiskId = hz, "cn-hangzhou-i", "d-bp1samereg"
+		{"secondary in the same zone", func(r *ebs.CreateDiskReplicaPairRequest) {
+			r.DestinationRegionId, r.DestinationZoneId, r.DestinationDiskId = hz, hzZone, "d-bp1samezone"
 		}, 403, "OperationDenied"},
 		{"same disk", func(r *ebs.CreateDiskReplicaPairRequest) {
 			r.DestinationRegionId, r.DestinationZoneId, r.DestinationDiskId = hz, hzZone, "d-bp1primary"
@@ -265,9 +265,9 @@ func TestEBSStartRejections(t *testing.T) {
 	}
 	_, err = c.StartDiskReplicaPair(startReq("pair-cn-nothere"))
 	wantCode(t, err, 404, "NoSuchResource")
-	other := newEBS(t, srv, sh) // a pair is addressed in its primary's region
+	other := newEBS(t, srv, "cn-beijing") // a pair is addressed in the region of one of its disks
 	sreq := startReq(created.ReplicaPairId)
-	sreq.RegionId = sh
+	sreq.RegionId = "cn-beijing"
 	_, err = other.StartDiskReplicaPair(sreq)
 	wantCode(t, err, 404, "NoSuchResource")
 	_, err = c.StartDiskReplicaPair(ebs.CreateStartDiskReplicaPairRequest())

@@ -248,3 +248,36 @@ func (s *Server) createDisk(c *call) (map[string]any, *apiError) {
 	s.addDisk(d)
 	return map[string]any{"DiskId": d.DiskID, "OrderId": ""}, nil
 }
+
+// deleteDisk is ECS DeleteDisk: it releases an unattached (Available) pay-as-you-go data disk.
+// A disk that does not exist (in RegionId) is ignored, as documented. A disk in a replica pair
+// of either family cannot be released while the pair exists (403 IncorrectDiskStatus, the
+// documented code for a status that does not allow the operation).
+func (s *Server) deleteDisk(c *call) (map[string]any, *apiError) {
+	if aerr := c.p.require("DiskId"); aerr != nil {
+		return nil, aerr
+	}
+	if c.region != "" {
+		if aerr := s.checkRegion("RegionId", c.region); aerr != nil {
+			return nil, aerr
+		}
+	}
+	d := s.disks[c.p.get("DiskId")]
+	if d == nil || !d.visible(c.now) || c.region != "" && d.RegionID != c.region {
+		return map[string]any{}, nil
+	}
+	switch st := d.status(c.now); {
+	case d.Type == "system":
+		return nil, forbidden("IncorrectDiskStatus", "The current disk status does not support this operation: disk %s is a system disk.", d.DiskID)
+	case st != "Available" || d.InstanceID != "":
+		return nil, forbidden("IncorrectDiskStatus", "The current disk status does not support this operation: disk %s is %s.", d.DiskID, st)
+	case d.ChargeType != "PostPaid":
+		return nil, forbidden("IncorrectDiskStatus", "The current disk status does not support this operation: disk %s is subscription (PrePaid).", d.DiskID)
+	}
+	if pid, ok := s.diskPair[d.DiskID]; ok {
+		return nil, forbidden("IncorrectDiskStatus",
+			"The current disk status does not support this operation: disk %s is in replica pair %s; delete the pair first.", d.DiskID, pid)
+	}
+	s.removeDisk(d)
+	return map[string]any{}, nil
+}

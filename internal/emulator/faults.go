@@ -23,7 +23,7 @@ func (s *Server) drawFaults(key, region string) faultDraw {
 			s.buckets[bk] = b
 		}
 		if !b.take(now, f.QPSPerAction) {
-			d.err = throttled()
+			d.err = throttled("")
 		}
 	}
 	throttle := s.roll(f.ThrottlePercent)
@@ -33,7 +33,7 @@ func (s *Server) drawFaults(key, region string) faultDraw {
 	switch {
 	case d.err != nil:
 	case throttle:
-		d.err = throttled()
+		d.err = throttled(f.ThrottleCode)
 	case unavail:
 		d.err = unavailable()
 	case reset:

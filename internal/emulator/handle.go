@@ -40,6 +40,7 @@ type call struct {
 var actions = [...]action{
 	{version: VersionECS, product: "ecs", name: "DescribeDisks", run: (*Server).describeDisks},
 	{version: VersionECS, product: "ecs", name: "CreateDisk", clientToken: true, run: (*Server).createDisk},
+	{version: VersionECS, product: "ecs", name: "DeleteDisk", run: (*Server).deleteDisk},
 	{version: VersionECS, product: "ecs", name: "TagResources", run: (*Server).tagResources},
 	{version: VersionECS, product: "ecs", name: "UntagResources", run: (*Server).untagResources},
 	{version: VersionECS, product: "ecs", name: "ListTagResources", run: (*Server).listTagResources},
@@ -51,6 +52,7 @@ var actions = [...]action{
 	{version: VersionEBS, product: "ebs", name: "StopDiskReplicaPair", clientToken: true, run: (*Server).ebsStopPair},
 	{version: VersionEBS, product: "ebs", name: "DeleteDiskReplicaPair", clientToken: true, run: (*Server).ebsDeletePair},
 	{version: VersionEBS, product: "ebs", name: "DescribeDiskReplicaPairs", run: (*Server).ebsDescribePairs},
+	{version: VersionEBS, product: "ebs", name: "DescribeRegions", run: (*Server).ebsDescribeRegions},
 }
 
 // ServeHTTP answers OpenAPI requests (any path but /_emulator/...) and the admin endpoints.
@@ -148,19 +150,32 @@ func (s *Server) execute(act *action, p params, region string) (map[string]any, 
 	}
 	key := act.product + "/" + act.name + "\x00" + token
 	fp := fingerprint(p)
-	if rec, ok := s.tokens[key]; ok {
+	rec, ok := s.tokens[key]
+	if ok && s.faults.TokenTTLSeconds > 0 && c.now.Sub(rec.at) >= time.Duration(s.faults.TokenTTLSeconds)*time.Second {
+		delete(s.tokens, key) // forgotten: the request is a new one
+		ok = false
+	}
+	if ok {
 		if rec.fingerprint != fp {
 			return nil, badRequest(codeIdempotentMismatch,
 				"The request uses the same client token as a previous, but non-identical request.")
+		}
+		if rec.refusal != nil {
+			r := *rec.refusal
+			return nil, &r
 		}
 		return withRequestID(maps.Clone(rec.answer), nil)
 	}
 	answer, aerr := act.run(s, c)
 	if aerr != nil {
+		if s.faults.TokenRemembersFailures && aerr.Status >= 400 && aerr.Status < 500 {
+			r := *aerr
+			s.tokens[key] = &tokenRec{fingerprint: fp, refusal: &r, at: c.now}
+		}
 		return nil, aerr
 	}
 	// Saved before withRequestID adds a RequestId: every replay gets a fresh one.
-	s.tokens[key] = &tokenRec{fingerprint: fp, answer: maps.Clone(answer)}
+	s.tokens[key] = &tokenRec{fingerprint: fp, answer: maps.Clone(answer), at: c.now}
 	return withRequestID(answer, nil)
 }
 

@@ -83,8 +83,15 @@ func (s *Server) checkPairRules(c *call, f pairFamily, spec pairSpec) (*diskRec,
 	switch {
 	case src == dst:
 		return nil, nil, f.rule("The primary and secondary disk are the same disk %s.", src.DiskID)
-	case src.RegionID == dst.RegionID:
-		return nil, nil, f.rule("The secondary disk %s must be in another region than the primary disk %s (both in %s).", dst.DiskID, src.DiskID, src.RegionID)
+	case src.ZoneID == dst.ZoneID:
+		// Another zone of the same region is allowed (newer guides, the console, terraform's example).
+		return nil, nil, f.rule("The secondary disk %s must be in another zone or region than the primary disk %s (both in zone %s).", dst.DiskID, src.DiskID, src.ZoneID)
+	case s.unsupportedZone(src.ZoneID) || s.unsupportedZone(dst.ZoneID):
+		zone := src.ZoneID
+		if !s.unsupportedZone(zone) {
+			zone = dst.ZoneID
+		}
+		return nil, nil, f.rule("The zone %s does not support async replication (see DescribeRegions with ResourceType=ear).", zone)
 	case !replicableCategories.has(src.Category):
 		return nil, nil, f.rule("The disk category %s of disk %s does not support async replication (cloud_essd and cloud_auto do).", src.Category, src.DiskID)
 	case src.Category != dst.Category || src.PerformanceLevel != dst.PerformanceLevel || src.Size != dst.Size:
@@ -94,6 +101,10 @@ func (s *Server) checkPairRules(c *call, f pairFamily, spec pairSpec) (*diskRec,
 		return nil, nil, f.rule("The primary disk %s is a %s disk; only data disks can be replicated.", src.DiskID, src.Type)
 	case f.legacy && src.ChargeType != "PostPaid":
 		return nil, nil, f.rule("The primary disk %s is %s; only pay-as-you-go disks can be replicated.", src.DiskID, src.ChargeType)
+	case s.faults.StrictPrimary && src.Type != "data":
+		return nil, nil, f.rule("The primary disk %s is a %s disk; only unencrypted data disks can be replicated.", src.DiskID, src.Type)
+	case s.faults.StrictPrimary && src.Encrypted:
+		return nil, nil, f.rule("The primary disk %s is encrypted; only unencrypted data disks can be replicated.", src.DiskID)
 	}
 	for _, d := range []*diskRec{src, dst} {
 		if pid, ok := s.diskPair[d.DiskID]; ok {
@@ -110,10 +121,13 @@ func join(region, zone string) string {
 	return region + "/" + zone
 }
 
-// findPair finds a pair of one family whose primary is in region.
-func (s *Server) findPair(c *call, f pairFamily, id string) (*pairRec, *apiError) {
+// findPair finds a pair of one family whose primary is in region, or (eitherRegion) whose
+// primary or secondary is: EBS Start and Stop accept the region of either disk, Delete only the
+// primary's.
+func (s *Server) findPair(c *call, f pairFamily, id string, eitherRegion bool) (*pairRec, *apiError) {
 	p := s.pairs[id]
-	if p == nil || (p.API == APILegacy) != f.legacy || p.SourceRegionID != c.region {
+	if p == nil || (p.API == APILegacy) != f.legacy ||
+		p.SourceRegionID != c.region && !(eitherRegion && p.DestinationRegionID == c.region) {
 		return nil, f.pairNotFound(id, c.region)
 	}
 	s.settle(p, c.now)
@@ -224,6 +238,7 @@ func pairJSON(p *pairRec, site string) pairRecord {
 	}
 	return pairRecord{
 		ReplicaPairID: p.ReplicaPairID, PairName: p.PairName, Description: p.Description, Status: p.Status,
+		StatusMessage: p.StatusMessage, LastRecoverPoint: p.LastRecoverPoint,
 		SourceRegion: p.SourceRegionID, SourceZoneID: p.SourceZoneID, SourceDiskID: p.SourceDiskID,
 		DestinationRegion: p.DestinationRegionID, DestinationZoneID: p.DestinationZoneID, DestinationDiskID: p.DestinationDiskID,
 		RPO: p.RPO, Bandwidth: p.Bandwidth, ChargeType: p.ChargeType, CreateTime: p.CreateTime, Site: site,
@@ -267,12 +282,21 @@ func (s *Server) ebsCreatePair(c *call) (map[string]any, *apiError) {
 		bandwidth = 10240
 	}
 	if charge == "PREPAY" {
-		if u := c.p.get("PeriodUnit"); u != "" && u != "Week" && u != "Month" {
-			return nil, invalidParam("PeriodUnit", "%q is not Week or Month", u)
+		if !c.p.present("Period") {
+			return nil, missingParam("Period")
 		}
-		if _, aerr := c.p.intParam("Period", 1, 1, 60); aerr != nil {
-			return nil, aerr
+		switch c.p.get("Period") {
+		case "1", "2", "3", "6", "12", "24", "36", "60":
+		default:
+			return nil, invalidParam("Period", "%q is not 1, 2, 3, 6, 12, 24, 36 or 60", c.p.get("Period"))
 		}
+		if u := c.p.get("PeriodUnit"); u != "" && u != "Month" {
+			return nil, invalidParam("PeriodUnit", "%q; only Month is supported", u)
+		}
+	}
+	if charge == "POSTPAY" && s.faults.PostpayRefused {
+		return nil, badRequest("InvalidParameter.ChargeType",
+			"The specified ChargeType POSTPAY is not supported for async replication here; use PREPAY (subscription) with a Period.")
 	}
 	name, desc := c.p.get("PairName"), c.p.get("Description")
 	if name != "" && !validName(name) {
@@ -295,12 +319,13 @@ func (s *Server) ebsCreatePair(c *call) (map[string]any, *apiError) {
 		ReplicaPairID: s.newPairID(false), API: APIEBS, PairName: name, Description: desc,
 		SourceDiskID: src.DiskID, SourceRegionID: src.RegionID, SourceZoneID: src.ZoneID,
 		DestinationDiskID: dst.DiskID, DestinationRegionID: dst.RegionID, DestinationZoneID: dst.ZoneID,
-		Status: "created", RPO: 900, Bandwidth: bandwidth, ChargeType: charge, CreateTime: c.now.UnixMilli(),
+		RPO: 900, Bandwidth: bandwidth, ChargeType: charge, CreateTime: c.now.Unix(),
 	}}
 	if p.PairName == "" {
 		p.PairName = p.ReplicaPairID
 	}
 	p.Tags = tagMap(tags)
+	s.setPairStatus(p, "creating", c.now)
 	s.addPair(p)
 	return map[string]any{"ReplicaPairId": p.ReplicaPairID, "OrderId": s.newOrderID()}, nil
 }
@@ -315,7 +340,7 @@ func (s *Server) ebsStartPair(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	p, aerr := s.findPair(c, pairFamily{}, c.p.get("ReplicaPairId"))
+	p, aerr := s.findPair(c, pairFamily{}, c.p.get("ReplicaPairId"), true)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -337,30 +362,31 @@ func (s *Server) ebsStopPair(c *call) (map[string]any, *apiError) {
 	if aerr := c.p.require("RegionId", "ReplicaPairId"); aerr != nil {
 		return nil, aerr
 	}
-	p, aerr := s.findPair(c, pairFamily{}, c.p.get("ReplicaPairId"))
+	p, aerr := s.findPair(c, pairFamily{}, c.p.get("ReplicaPairId"), true)
 	if aerr != nil {
 		return nil, aerr
 	}
-	switch p.Status {
-	case "initial_syncing", "syncing", "normal", "manual_syncing", "stop_failed":
+	switch p.Status { // the statuses the API reference allows
+	case "initial_syncing", "syncing", "normal", "manual_syncing":
 		p.setStatus("stopped", c.now)
 		return map[string]any{}, nil
 	}
 	return nil, pairStatusDenied(p, "StopDiskReplicaPair")
 }
 
-// ebsDeletePair is EBS DeleteDiskReplicaPair: a created, stopped, invalid or create_failed pair
-// is removed, and its disks are free again.
+// ebsDeletePair is EBS DeleteDiskReplicaPair, sent in the primary's region: a stopped, invalid
+// or failovered pair (the statuses the API reference allows) is removed, and its disks are free
+// again.
 func (s *Server) ebsDeletePair(c *call) (map[string]any, *apiError) {
 	if aerr := c.p.require("RegionId", "ReplicaPairId"); aerr != nil {
 		return nil, aerr
 	}
-	p, aerr := s.findPair(c, pairFamily{}, c.p.get("ReplicaPairId"))
+	p, aerr := s.findPair(c, pairFamily{}, c.p.get("ReplicaPairId"), false)
 	if aerr != nil {
 		return nil, aerr
 	}
 	switch p.Status {
-	case "created", "stopped", "invalid", "create_failed":
+	case "stopped", "invalid", "failovered":
 		s.removePair(p)
 		return map[string]any{}, nil
 	}
@@ -438,7 +464,7 @@ func (s *Server) legacyCreatePair(c *call) (map[string]any, *apiError) {
 		ReplicaPairID: s.newPairID(true), API: APILegacy, PairName: name, Description: desc,
 		SourceDiskID: src.DiskID, SourceRegionID: src.RegionID, SourceZoneID: src.ZoneID,
 		DestinationDiskID: dst.DiskID, DestinationRegionID: dst.RegionID, DestinationZoneID: dst.ZoneID,
-		Status: "inactive", RPO: 900, ChargeType: "POSTPAY", CreateTime: c.now.UnixMilli(),
+		Status: "inactive", RPO: 900, ChargeType: "POSTPAY", CreateTime: c.now.Unix(),
 	}}
 	s.addPair(p)
 	return map[string]any{"PairId": p.ReplicaPairID}, nil
@@ -454,7 +480,7 @@ func (s *Server) legacyStartPair(c *call) (map[string]any, *apiError) {
 	if !c.p.present("RegionId") || id == "" {
 		return nil, badRequest("IncompleteParamter", "Some fields can not be null in this request: RegionId and ReplicaPairId.")
 	}
-	p, aerr := s.findPair(c, pairFamily{legacy: true}, id)
+	p, aerr := s.findPair(c, pairFamily{legacy: true}, id, false)
 	if aerr != nil {
 		return nil, aerr
 	}

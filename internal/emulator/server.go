@@ -10,6 +10,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -28,6 +29,7 @@ type Server struct {
 
 	disks       map[string]*diskRec
 	diskOrder   []*diskRec
+	diskSeq     int
 	regionDisks map[string][]*diskRec
 	pairs       map[string]*pairRec
 	pairOrder   []*pairRec
@@ -43,6 +45,8 @@ type Server struct {
 	calls      map[string]int
 	errorCodes map[string]int
 	regions    map[string]bool
+	// unsupported: zones where async replication is not available (state unsupportedZones).
+	unsupported map[string]bool
 
 	httpSrv *http.Server
 	ln      net.Listener
@@ -64,6 +68,8 @@ type pairRec struct {
 type tokenRec struct {
 	fingerprint string
 	answer      map[string]any
+	refusal     *apiError // the 4xx it was refused with (faults.tokenRemembersFailures)
+	at          time.Time
 }
 
 // CallCounts is the body of GET /_emulator/calls: authenticated requests by "product/Action"
@@ -111,6 +117,7 @@ func New(st *State) (*Server, error) {
 		calls:       map[string]int{},
 		errorCodes:  map[string]int{},
 		regions:     knownRegions(),
+		unsupported: map[string]bool{},
 		idRNG:       mrand.New(mrand.NewPCG(uint64(in.Faults.Seed), 0x5eed1d5)),
 	}
 	s.credList = in.Credentials
@@ -130,15 +137,18 @@ func New(st *State) (*Server, error) {
 		}
 		s.addDisk(rec)
 	}
+	s.setFaultsLocked(in.Faults)
+	for _, z := range in.UnsupportedZones {
+		s.unsupported[z] = true
+	}
 	for _, p := range in.Pairs {
 		rec := &pairRec{Pair: p}
 		if rec.CreateTime == 0 {
-			rec.CreateTime = now.UnixMilli()
+			rec.CreateTime = now.Unix()
 		}
-		rec.setStatus(p.Status, now)
+		s.setPairStatus(rec, p.Status, now)
 		s.addPair(rec)
 	}
-	s.setFaultsLocked(in.Faults)
 	return s, nil
 }
 
@@ -159,7 +169,8 @@ func deepCopyState(st *State) State {
 }
 
 func (s *Server) addDisk(d *diskRec) {
-	d.seq = len(s.diskOrder)
+	s.diskSeq++
+	d.seq = s.diskSeq // never reused: DeleteDisk shortens diskOrder
 	s.disks[d.DiskID] = d
 	s.diskOrder = append(s.diskOrder, d)
 	s.regionDisks[d.RegionID] = append(s.regionDisks[d.RegionID], d)
@@ -171,6 +182,13 @@ func (s *Server) addPair(p *pairRec) {
 	s.pairOrder = append(s.pairOrder, p)
 	s.diskPair[p.SourceDiskID] = p.ReplicaPairID
 	s.diskPair[p.DestinationDiskID] = p.ReplicaPairID
+}
+
+// removeDisk forgets a disk (ECS DeleteDisk). Callers make sure it is in no pair.
+func (s *Server) removeDisk(d *diskRec) {
+	delete(s.disks, d.DiskID)
+	s.diskOrder = slices.DeleteFunc(s.diskOrder, func(x *diskRec) bool { return x == d })
+	s.regionDisks[d.RegionID] = slices.DeleteFunc(s.regionDisks[d.RegionID], func(x *diskRec) bool { return x == d })
 }
 
 func (s *Server) removePair(p *pairRec) {
@@ -314,6 +332,8 @@ func (s *Server) setFaultsLocked(f Faults) {
 	f.LostResponsePercent = clamp(f.LostResponsePercent)
 	f.LatencyMs = max(f.LatencyMs, 0)
 	f.QPSPerAction = max(f.QPSPerAction, 0)
+	f.PairCreatingMs = max(f.PairCreatingMs, 0)
+	f.TokenTTLSeconds = max(f.TokenTTLSeconds, 0)
 	s.faults = f
 	s.faultRNG = mrand.New(mrand.NewPCG(uint64(f.Seed), 0xfa0175))
 	s.buckets = map[string]*bucket{}
@@ -335,6 +355,10 @@ func (s *Server) Snapshot() State {
 	now := s.now()
 	st := State{AccountID: s.accountID, Credentials: append([]Credential(nil), s.credList...),
 		Disks: make([]Disk, 0, len(s.diskOrder)), Pairs: make([]Pair, 0, len(s.pairOrder)), Faults: s.faults}
+	for z := range s.unsupported {
+		st.UnsupportedZones = append(st.UnsupportedZones, z)
+	}
+	slices.Sort(st.UnsupportedZones)
 	for _, d := range s.diskOrder {
 		out := d.Disk
 		out.Tags = cloneTags(d.Tags)
@@ -368,14 +392,42 @@ func (p *pairRec) setStatus(status string, now time.Time) {
 	case "manual_syncing":
 		p.settleAt, p.settleTo = now.Add(syncDuration), "stopped"
 	}
+	p.advanceRecoveryPoint(now)
 }
 
-// settle applies a transient pair status whose time has come.
+// setPairStatus is setStatus plus the emulator's settings: a creating pair reads created
+// faults.pairCreatingMs later (at once when it is 0).
+func (s *Server) setPairStatus(p *pairRec, status string, now time.Time) {
+	if status == "creating" {
+		if s.faults.PairCreatingMs <= 0 {
+			p.setStatus("created", now)
+			return
+		}
+		p.setStatus(status, now)
+		p.settleAt, p.settleTo = now.Add(time.Duration(s.faults.PairCreatingMs)*time.Millisecond), "created"
+		return
+	}
+	p.setStatus(status, now)
+}
+
+// advanceRecoveryPoint: a normal pair has a recovery point of now, unless the state pinned it.
+func (p *pairRec) advanceRecoveryPoint(now time.Time) {
+	if p.Status == "normal" && !p.PinRecoveryPoint {
+		p.LastRecoverPoint = now.Unix()
+	}
+}
+
+// settle applies a transient pair status whose time has come, and moves a normal pair's
+// recovery point to now.
 func (s *Server) settle(p *pairRec, now time.Time) {
 	if !p.settleAt.IsZero() && !now.Before(p.settleAt) {
 		p.setStatus(p.settleTo, now)
 	}
+	p.advanceRecoveryPoint(now)
 }
+
+// unsupportedZone reports whether async replication is unavailable in zone.
+func (s *Server) unsupportedZone(zone string) bool { return s.unsupported[zone] }
 
 // visible reports whether a disk exists for the actions at this moment.
 func (d *diskRec) visible(now time.Time) bool { return !now.Before(d.visibleAt) }

@@ -18,6 +18,10 @@ type State struct {
 	Disks       []Disk       `json:"disks"`
 	Pairs       []Pair       `json:"pairs"`
 	Faults      Faults       `json:"faults"`
+	// UnsupportedZones are zones of the state's disks that EBS DescribeRegions (ResourceType=ear)
+	// leaves out: async replication is not available there, and CreateDiskReplicaPair refuses
+	// them. Every other zone of a disk in the state supports it.
+	UnsupportedZones []string `json:"unsupportedZones,omitempty"`
 }
 
 // Credential is an access key the emulator accepts. A credential with a SecurityToken is an STS
@@ -67,8 +71,15 @@ type Pair struct {
 	RPO                 int               `json:"rpo,omitempty"`
 	Bandwidth           int               `json:"bandwidth,omitempty"`
 	ChargeType          string            `json:"chargeType,omitempty"` // POSTPAY | PREPAY
-	CreateTime          int64             `json:"createTime,omitempty"` // Unix milliseconds
+	CreateTime          int64             `json:"createTime,omitempty"` // Unix seconds, as the API answers
 	Tags                map[string]string `json:"tags,omitempty"`
+	// StatusMessage is the API's StatusMessage (why a pair is invalid or create_failed, e.g.
+	// DeviceSizeChanged).
+	StatusMessage string `json:"statusMessage,omitempty"`
+	// LastRecoverPoint is the newest recovery point, Unix seconds (0: none yet). The emulator
+	// advances it to now whenever it reads a normal pair, unless PinRecoveryPoint holds it.
+	LastRecoverPoint int64 `json:"lastRecoverPoint,omitempty"`
+	PinRecoveryPoint bool  `json:"pinRecoveryPoint,omitempty"`
 }
 
 // Faults are injected failures and flow control. Percentages are 0-100.
@@ -80,6 +91,23 @@ type Faults struct {
 	LostResponsePercent float64 `json:"lostResponsePercent"`
 	QPSPerAction        float64 `json:"qpsPerAction"`
 	Seed                int64   `json:"seed"`
+	// ThrottleCode is the code throttlePercent answers with (default Throttling.User); the
+	// services also answer e.g. Throttling.Api or Rejected.Throttling.
+	ThrottleCode string `json:"throttleCode,omitempty"`
+	// PairCreatingMs keeps a new EBS pair creating for that long before it is created.
+	PairCreatingMs int64 `json:"pairCreatingMs,omitempty"`
+	// TokenTTLSeconds is how long a ClientToken is remembered (0: for the emulator's life).
+	TokenTTLSeconds int64 `json:"tokenTtlSeconds,omitempty"`
+	// TokenRemembersFailures: a token whose request was refused with a 4xx keeps answering that
+	// refusal (the conservative reading of the ECS idempotence doc). Off: a refused request's
+	// token is not remembered.
+	TokenRemembersFailures bool `json:"tokenRemembersFailures,omitempty"`
+	// StrictPrimary refuses system and encrypted primaries, as the console guide says
+	// (the API reference does not; which one the service follows is unconfirmed).
+	StrictPrimary bool `json:"strictPrimary,omitempty"`
+	// PostpayRefused refuses ChargeType=POSTPAY pairs, as the international site's description
+	// (subscription billing only) may mean.
+	PostpayRefused bool `json:"postpayRefused,omitempty"`
 }
 
 // The credentials accepted when the state names none. They are test values, never real ones.
@@ -206,6 +234,11 @@ func (st *State) normalize() error {
 	}
 	if err := st.Faults.validate(); err != nil {
 		return fmt.Errorf("emulator state: faults: %w", err)
+	}
+	for _, z := range st.UnsupportedZones {
+		if z == "" {
+			return fmt.Errorf("emulator state: unsupportedZones: empty zone ID")
+		}
 	}
 	return nil
 }
@@ -341,6 +374,9 @@ func normalizePair(p *Pair, disks map[string]*Disk) error {
 	if p.PairName == "" {
 		p.PairName = p.ReplicaPairID
 	}
+	if p.LastRecoverPoint < 0 || p.CreateTime < 0 {
+		return fmt.Errorf("lastRecoverPoint and createTime must not be negative")
+	}
 	return nil
 }
 
@@ -363,6 +399,12 @@ func (f Faults) validate() error {
 	}
 	if f.QPSPerAction < 0 {
 		return fmt.Errorf("qpsPerAction must not be negative")
+	}
+	if f.PairCreatingMs < 0 || f.TokenTTLSeconds < 0 {
+		return fmt.Errorf("pairCreatingMs and tokenTtlSeconds must not be negative")
+	}
+	if f.ThrottleCode != "" && !strings.Contains(f.ThrottleCode, "Throttling") && !strings.HasSuffix(f.ThrottleCode, "LimitedRequest") {
+		return fmt.Errorf("throttleCode %q is not a throttling code (one containing Throttling or ending in LimitedRequest)", f.ThrottleCode)
 	}
 	return nil
 }
