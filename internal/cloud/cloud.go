@@ -59,6 +59,7 @@ type CreatePairInput struct {
 	Description         string
 	ChargeType          string // POSTPAY | PREPAY
 	Bandwidth           int    // Kbit/s; 0 leaves it unset
+	Period              int    // months, PREPAY only (sent with PeriodUnit=Month); 0 leaves it unset
 	RPO                 int    // seconds
 	ClientToken         string
 }

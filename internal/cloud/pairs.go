@@ -140,8 +140,12 @@ func (c *client) CreatePair(ctx context.Context, in CreatePairInput) (string, er
 		return "", inputError(action, "destination disk ID is empty")
 	case in.ChargeType != "" && in.ChargeType != "POSTPAY" && in.ChargeType != "PREPAY":
 		return "", inputError(action, "charge type %q: want POSTPAY or PREPAY", in.ChargeType)
-	case in.Bandwidth < 0 || in.RPO < 0:
-		return "", inputError(action, "bandwidth and RPO must not be negative")
+	case in.Bandwidth < 0 || in.RPO < 0 || in.Period < 0:
+		return "", inputError(action, "bandwidth, RPO and period must not be negative")
+	case in.ChargeType == "PREPAY" && in.Period == 0:
+		return "", inputError(action, "a PREPAY pair needs a period (months)")
+	case in.ChargeType != "PREPAY" && in.Period != 0:
+		return "", inputError(action, "a period is only sent with ChargeType PREPAY")
 	}
 	if e := checkClientToken(action, in.ClientToken); e != nil {
 		return "", e
@@ -163,6 +167,10 @@ func (c *client) CreatePair(ctx context.Context, in CreatePairInput) (string, er
 		}
 		if in.Bandwidth > 0 {
 			r.Bandwidth = requests.NewInteger(in.Bandwidth)
+		}
+		if in.Period > 0 {
+			r.Period = requests.NewInteger(in.Period)
+			r.PeriodUnit = "Month" // the only unit the API accepts
 		}
 		return r
 	}, ebs.CreateCreateDiskReplicaPairResponse, func(r *ebs.CreateDiskReplicaPairResponse) string { return r.RequestId })

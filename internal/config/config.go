@@ -58,6 +58,7 @@ const (
 	EnvChargeType          = "ABSR_CHARGE_TYPE"
 	EnvBandwidth           = "ABSR_BANDWIDTH"
 	EnvRPO                 = "ABSR_RPO"
+	EnvPeriod              = "ABSR_PERIOD"
 	EnvSourceRegions       = "ABSR_SOURCE_REGIONS"
 	EnvConcurrency         = "ABSR_CONCURRENCY"
 	EnvMaxQPS              = "ABSR_MAX_QPS"
@@ -73,7 +74,7 @@ const (
 func Variables() []string {
 	return []string{
 		EnvOptInTag, EnvRoutes, EnvMappingFile, EnvAutoCreateSecondary, EnvStart, EnvMarkPrimary,
-		EnvDryRun, EnvAPI, EnvPairName, EnvChargeType, EnvBandwidth, EnvRPO, EnvSourceRegions,
+		EnvDryRun, EnvAPI, EnvPairName, EnvChargeType, EnvBandwidth, EnvPeriod, EnvRPO, EnvSourceRegions,
 		EnvConcurrency, EnvMaxQPS, EnvECSEndpoint, EnvEBSEndpoint,
 	}
 }
@@ -218,6 +219,21 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 		default:
 			p.Bandwidth = n
 		}
+	}
+	if v, ok := r.get(EnvPeriod); ok {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || !slices.Contains(pairing.Periods, n):
+			r.fail(EnvPeriod, v, "expected one of 1, 2, 3, 6, 12, 24, 36, 60 (months a %s=PREPAY pair is bought for)", EnvChargeType)
+		case chargeTypeOK && p.ChargeType == "POSTPAY":
+			// An error, not a silent no-op: the operator meant to buy something for a period.
+			r.fail(EnvPeriod, v, "a period applies to %s=PREPAY only, and %s is POSTPAY (the default); set %s=PREPAY or leave %s unset",
+				EnvChargeType, EnvChargeType, EnvChargeType, EnvPeriod)
+		default:
+			p.Period = n
+		}
+	} else if p.ChargeType == "PREPAY" {
+		p.Period = pairing.DefaultPeriod
 	}
 	if v, ok := r.get(EnvRPO); ok {
 		if n, err := strconv.Atoi(v); err != nil || n != DefaultRPO {

@@ -79,6 +79,7 @@ func TestEveryVariableSet(t *testing.T) {
 		"ABSR_PAIR_NAME":             "dr-{diskName}-{diskId}",
 		"ABSR_CHARGE_TYPE":           "prepay",
 		"ABSR_BANDWIDTH":             "20480",
+		"ABSR_PERIOD":                "12",
 		"ABSR_RPO":                   "900",
 		"ABSR_SOURCE_REGIONS":        "cn-hangzhou,cn-beijing,cn-hangzhou",
 		"ABSR_CONCURRENCY":           "64",
@@ -106,6 +107,7 @@ func TestEveryVariableSet(t *testing.T) {
 			PairNameTemplate:    "dr-{diskName}-{diskId}",
 			ChargeType:          "PREPAY",
 			Bandwidth:           20480,
+			Period:              12,
 			RPO:                 900,
 			Concurrency:         64,
 		},
@@ -186,6 +188,12 @@ func TestMalformedEnvironment(t *testing.T) {
 			[]string{`ABSR_BANDWIDTH="10240": the bandwidth cannot be set with ABSR_CHARGE_TYPE=POSTPAY (the default)`}},
 		{"bandwidth with explicit postpay", map[string]string{"ABSR_CHARGE_TYPE": "POSTPAY", "ABSR_BANDWIDTH": "51200"},
 			[]string{`the bandwidth cannot be set with ABSR_CHARGE_TYPE=POSTPAY`}},
+		{"period not sold", map[string]string{"ABSR_CHARGE_TYPE": "PREPAY", "ABSR_PERIOD": "4"},
+			[]string{`ABSR_PERIOD="4": expected one of 1, 2, 3, 6, 12, 24, 36, 60 (months a ABSR_CHARGE_TYPE=PREPAY pair is bought for)`}},
+		{"period word", map[string]string{"ABSR_CHARGE_TYPE": "PREPAY", "ABSR_PERIOD": "a year"},
+			[]string{`ABSR_PERIOD="a year": expected one of 1, 2, 3, 6, 12, 24, 36, 60`}},
+		{"period with postpay default", map[string]string{"ABSR_PERIOD": "1"},
+			[]string{`ABSR_PERIOD="1": a period applies to ABSR_CHARGE_TYPE=PREPAY only, and ABSR_CHARGE_TYPE is POSTPAY (the default)`}},
 		{"rpo", map[string]string{"ABSR_RPO": "600"},
 			[]string{`ABSR_RPO="600": expected 900 (seconds; the only RPO the API accepts)`}},
 		{"concurrency zero", map[string]string{"ABSR_CONCURRENCY": "0"},
@@ -398,5 +406,18 @@ func checkErrorContains(t *testing.T, err error, call string, want []string) {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q\n does not contain %q", err, w)
 		}
+	}
+}
+
+func TestPrepayDefaultsToOneMonth(t *testing.T) {
+	got, err := load(env(map[string]string{"ABSR_CHARGE_TYPE": "PREPAY"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Pairing.Period != 1 {
+		t.Fatalf("Period = %d, want 1 (month) for PREPAY without ABSR_PERIOD", got.Pairing.Period)
+	}
+	if err := got.Pairing.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

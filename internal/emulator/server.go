@@ -146,7 +146,11 @@ func New(st *State) (*Server, error) {
 		if rec.CreateTime == 0 {
 			rec.CreateTime = now.Unix()
 		}
-		s.setPairStatus(rec, p.Status, now)
+		if p.Status == "creating" && s.faults.PairCreatingMs <= 0 {
+			rec.setStatus("creating", now) // as the state says, for good: a pair stuck creating
+		} else {
+			s.setPairStatus(rec, p.Status, now)
+		}
 		s.addPair(rec)
 	}
 	return s, nil

@@ -167,6 +167,7 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 		Description:         fmt.Sprintf("absr-autopair: %s (%s) -> %s (%s)", d.ID, d.RegionID, s.ID, s.RegionID),
 		ChargeType:          o.ChargeType,
 		Bandwidth:           o.Bandwidth,
+		Period:              o.Period,
 		RPO:                 o.RPO,
 		ClientToken:         pairToken(d.RegionID, d.ID, s.RegionID, s.ID),
 	}

@@ -3,6 +3,7 @@ package pairing
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,6 +23,7 @@ const (
 	DefaultPairNameTemplate = "absr-{diskId}"
 	DefaultChargeType       = "POSTPAY"
 	DefaultRPO              = 900
+	DefaultPeriod           = 1 // month, for PREPAY pairs
 	DefaultConcurrency      = 8
 	DefaultDiskWait         = 20 * time.Second
 	DefaultPollInterval     = 500 * time.Millisecond
@@ -30,6 +32,9 @@ const (
 	// MaxConcurrency caps Options.Concurrency; more parallel disks per region only buys throttling.
 	MaxConcurrency = 64
 )
+
+// Periods are the months CreateDiskReplicaPair accepts as Period for a PREPAY pair.
+var Periods = []int{1, 2, 3, 6, 12, 24, 36, 60}
 
 // DefaultOptions is the documented default policy. Start from it: New cannot tell an unset
 // bool from false, so it only fills in zero-valued strings, numbers and durations.
@@ -63,6 +68,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RPO == 0 {
 		o.RPO = DefaultRPO
+	}
+	if o.Period == 0 && o.ChargeType == "PREPAY" {
+		o.Period = DefaultPeriod
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = DefaultConcurrency
@@ -123,6 +131,12 @@ func (o Options) Validate() error {
 	}
 	if o.Bandwidth != 0 && o.ChargeType == "POSTPAY" {
 		bad("Bandwidth %d: cannot be set with ChargeType POSTPAY", o.Bandwidth)
+	}
+	if o.ChargeType == "POSTPAY" && o.Period != 0 {
+		bad("Period %d: only a PREPAY pair is bought for a period", o.Period)
+	}
+	if o.ChargeType == "PREPAY" && !slices.Contains(Periods, o.Period) {
+		bad("Period %d: must be one of 1, 2, 3, 6, 12, 24, 36, 60 (months)", o.Period)
 	}
 	if o.RPO < 0 {
 		bad("RPO %d: must be positive", o.RPO)

@@ -27,6 +27,7 @@ type Options struct {
 	PairNameTemplate    string // "absr-{diskId}"; {diskId} and {diskName}
 	ChargeType          string // POSTPAY | PREPAY
 	Bandwidth           int    // Kbit/s, 0 = unset
+	Period              int    // months a PREPAY pair is bought for (1, 2, 3, 6, 12, 24, 36, 60); 0 = DefaultPeriod
 	RPO                 int    // seconds
 	Concurrency         int    // disks handled at once, per region
 
