@@ -400,6 +400,9 @@ func settled(st emulator.State) emulator.State {
 	for i := range st.Disks {
 		st.Disks[i].VisibleAfterMs, st.Disks[i].ReadyAfterMs = 0, 0
 	}
+	for i := range st.Pairs {
+		st.Pairs[i].LastRecoverPoint = 0 // a normal pair's recovery point moves with the clock
+	}
 	return st
 }
 

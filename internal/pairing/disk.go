@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
@@ -134,7 +135,7 @@ func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair
 	}
 	res := base(Paired, "", fmt.Sprintf("completed an earlier attempt on pair %s: %s", p.ID, strings.Join(todo, ", ")))
 	if needStart {
-		if err := r.startPair(ctx, d.RegionID, p.ID); err != nil {
+		if err := r.startPair(ctx, d.RegionID, p.ID, p.Status); err != nil {
 			failed := it.fail(ctx, err, "starting existing pair "+p.ID)
 			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
 			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID = res.SecondaryDiskID, res.SecondaryRegionID, p.ID
@@ -192,7 +193,7 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 	res := with(it.result(Paired, "", ""))
 	res.ReplicaPairID = pairID
 	if o.Start {
-		if err := r.startPair(ctx, d.RegionID, pairID); err != nil {
+		if err := r.startPair(ctx, d.RegionID, pairID, "creating"); err != nil { // a new pair is creating first
 			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; starting it", pairID)))
 			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
 			failed.ReplicaPairID = pairID
@@ -249,9 +250,16 @@ func (r *run) replicatingNow(ctx context.Context, region, pairID string) bool {
 	return slices.ContainsFunc(pairs, started)
 }
 
-// startPair starts a pair. A pair just created is `creating` for a short while and refuses
-// to start; that refusal is retried with backoff, bounded like every other wait.
-func (r *run) startPair(ctx context.Context, region, pairID string) error {
+// startPair starts a pair. A pair just created is `creating` for a while and the API accepts
+// Start only from `created` (or `stopped`): wait for that first, reading the pair by ID. A
+// refusal for the pair's status is still retried with backoff, bounded like every other wait.
+// status is what the caller last knew of the pair (a pair just created: creating).
+func (r *run) startPair(ctx context.Context, region, pairID, status string) error {
+	if status == "creating" {
+		if err := r.awaitCreated(ctx, region, pairID); err != nil {
+			return err
+		}
+	}
 	b := r.backoff()
 	for {
 		err := r.api.StartPair(ctx, region, pairID, startToken(pairID))
@@ -265,6 +273,45 @@ func (r *run) startPair(ctx context.Context, region, pairID string) error {
 		}
 		if !b.wait(ctx) {
 			return err
+		}
+	}
+}
+
+// errPairCreating: the pair was still `creating` when the wait for it ended. Nothing is wrong;
+// the next delivery or sweep finds the pair and starts it.
+type errPairCreating struct {
+	pairID string
+	waited time.Duration
+}
+
+func (e *errPairCreating) Error() string {
+	return fmt.Sprintf("pair %s is still creating after %s; the next delivery or sweep starts it", e.pairID, e.waited.Round(time.Millisecond))
+}
+
+// awaitCreated waits, bounded (DiskWait, within the deadline, with backoff), while pair pairID
+// is `creating`, reading it by ID. The legacy family cannot read a pair by ID and has no
+// creating status: there, Start's own refusal is what tells.
+func (r *run) awaitCreated(ctx context.Context, region, pairID string) error {
+	b := r.backoff()
+	begin := time.Now()
+	for {
+		pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
+		if err != nil {
+			// The legacy family cannot read by ID; a failed read tells nothing. Either way the
+			// start is tried, and its refusal for the pair's status is retried.
+			return nil
+		}
+		status := "creating" // not listed yet: as good as creating
+		for _, p := range pairs {
+			if p.ID == pairID {
+				status = p.Status
+			}
+		}
+		if status != "creating" {
+			return nil
+		}
+		if !b.wait(ctx) {
+			return &errPairCreating{pairID: pairID, waited: time.Since(begin)}
 		}
 	}
 }

@@ -34,6 +34,7 @@ const (
 	ReasonInvalidTarget        = "invalid_target"
 	ReasonInvalidOptions       = "invalid_options"
 	ReasonInternalError        = "internal_error" // a bug: the disk's handling panicked
+	ReasonPairCreating         = "pair_creating"  // the new pair was still creating when the wait ended (retryable)
 
 	// Failed: from the cloud's answer.
 	ReasonThrottled           = "throttled"
@@ -58,7 +59,10 @@ var errIncomplete = errors.New("internal error: a shared listing did not complet
 // classify turns a cloud error into a reason and whether a later delivery may succeed.
 // ctx is the work context: when it is done, whatever the error says, the disk ran out of time.
 func classify(ctx context.Context, err error) (reason string, retryable bool) {
+	var creating *errPairCreating
 	switch {
+	case errors.As(err, &creating):
+		return ReasonPairCreating, true
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || cutByDeadline(ctx, err):
 		return ReasonDeadlineExceeded, true
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:

@@ -43,3 +43,42 @@ func TestPrepayPairIsBoughtForAPeriod(t *testing.T) {
 		}
 	}
 }
+
+func TestNewPairIsStartedOnceCreated(t *testing.T) {
+	st := fidelityWorld()
+	st.Faults.PairCreatingMs = 150 // emulator clock = wall clock here
+	srv := emutest.Start(t, st)
+	o := testOptions()
+	o.PollInterval, o.DiskWait = 20*time.Millisecond, 5*time.Second
+	res := pairOnEmulator(t, srv, o)
+	if r := res[0]; r.Outcome != pairing.Paired || !r.Started {
+		t.Fatalf("%s/%s %s", r.Outcome, r.Reason, r.Message)
+	}
+	calls := srv.Calls()
+	if n := calls.Calls["ebs/StartDiskReplicaPair"]; n != 1 {
+		t.Errorf("StartDiskReplicaPair sent %d times, want once, after the pair is created", n)
+	}
+	if n := calls.Errors["OperationDenied.InvalidStatus"]; n != 0 {
+		t.Errorf("%d starts refused for the pair's status: the engine did not wait for created", n)
+	}
+}
+
+func TestPairStillCreatingAtTheDeadlineIsFinishedLater(t *testing.T) {
+	st := fidelityWorld()
+	st.Faults.PairCreatingMs = 60_000
+	srv := emutest.Start(t, st)
+	o := testOptions()
+	o.PollInterval, o.DiskWait = 10*time.Millisecond, 200*time.Millisecond
+	r := pairOnEmulator(t, srv, o)[0]
+	if r.Outcome != pairing.Failed || r.Reason != pairing.ReasonPairCreating || !r.Retryable || r.ReplicaPairID == "" {
+		t.Fatalf("still creating: %s/%s retryable=%v pair=%q %s", r.Outcome, r.Reason, r.Retryable, r.ReplicaPairID, r.Message)
+	}
+	if n := srv.Calls().Calls["ebs/StartDiskReplicaPair"]; n != 0 {
+		t.Errorf("StartDiskReplicaPair sent %d times to a creating pair", n)
+	}
+	srv.Advance(time.Minute)
+	again := pairOnEmulator(t, srv, o)[0]
+	if again.Outcome != pairing.Paired || !again.Started || again.ReplicaPairID != r.ReplicaPairID {
+		t.Fatalf("next delivery: %s/%s started=%v pair=%s %s", again.Outcome, again.Reason, again.Started, again.ReplicaPairID, again.Message)
+	}
+}

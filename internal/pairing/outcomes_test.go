@@ -311,8 +311,8 @@ func TestOutcomes(t *testing.T) {
 				c.NewPairCreatingFor = 1 << 30
 				o.DiskWait = 20 * o.PollInterval
 			}),
-			want: want{outcome: pairing.Failed, reason: pairing.ReasonInvalidStatus, retryable: true, secondary: "d-s",
-				pairs: 1, msgContains: "starting it"},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonPairCreating, retryable: true, secondary: "d-s",
+				pairs: 1, msgContains: "still creating"},
 		},
 		{
 			name:  "secondary still detaching",

@@ -304,7 +304,7 @@ func TestStartRefusedLooksPairUpByID(t *testing.T) {
 		lookups   int
 		listings  int
 	}{
-		{"creating for 3 starts: 3 lookups", func(c *fakecloud.Cloud) { c.NewPairCreatingFor = 3 }, false, 4, 3, 2},
+		{"creating for 3 reads: waited for with 3 lookups, then one start", func(c *fakecloud.Cloud) { c.NewPairCreatingFor = 3 }, false, 1, 3, 2},
 		{"legacy family, creating for 3 starts: 3 listings", func(c *fakecloud.Cloud) {
 			c.NewPairCreatingFor = 3
 			c.NoPairIDs = true
@@ -312,8 +312,8 @@ func TestStartRefusedLooksPairUpByID(t *testing.T) {
 		{"lookups fail: not taken as started, the start retried", func(c *fakecloud.Cloud) {
 			c.NewPairCreatingFor = 3
 			c.Fail(fakecloud.PairsByID, throttled, -1)
-		}, false, 4, 3, 2},
-		{"started elsewhere: the lookup finds it", func(*fakecloud.Cloud) {}, true, 1, 1, 2},
+		}, false, 4, 1 + 3, 2},
+		{"started elsewhere: the lookup finds it", func(*fakecloud.Cloud) {}, true, 1, 1 + 1, 2},
 		{"legacy family, started elsewhere: the listing finds it", func(c *fakecloud.Cloud) { c.NoPairIDs = true }, true, 1, 0, 2 + 1},
 	}
 	for _, tc := range cases {

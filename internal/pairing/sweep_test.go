@@ -83,21 +83,23 @@ func TestCallsPerEvent(t *testing.T) {
 		setup func(c *fakecloud.Cloud, o *pairing.Options)
 		want  int
 	}{
-		// DescribeDisks, ListPairs x2 (primary's region, secondary's), DisksByTag, Create, Start, Tag.
+		// DescribeDisks, ListPairs x2 (primary's region, secondary's), DisksByTag, Create, the new
+		// pair read by ID (is it created yet?), Start, Tag.
 		{"back-reference", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p"))
 			c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
-		}, 7},
-		// DescribeDisks x2 (primary, secondary), ListPairs x2, Create, Start, Tag.
+		}, 8},
+		// DescribeDisks x2 (primary, secondary), ListPairs x2, Create, PairsByID, Start, Tag.
 		{"secondary tag", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
 			c.AddDisk(secondary("d-s"))
-		}, 7},
-		// DescribeDisks x2 (primary, new secondary), ListPairs x2, DisksByTag, CreateDisk, Create, Start, Tag.
+		}, 8},
+		// DescribeDisks x2 (primary, new secondary), ListPairs x2, DisksByTag, CreateDisk, Create,
+		// PairsByID, Start, Tag.
 		{"auto-create", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p"))
 			o.AutoCreateSecondary = true
-		}, 9},
+		}, 10},
 		// DescribeDisks.
 		{"not opted in", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p", "dr", "off", pairing.TagSecondaryDisk, "d-s"))

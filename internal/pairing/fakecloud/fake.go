@@ -60,7 +60,8 @@ type Cloud struct {
 	// PageSize is the DisksByTag page size; 0 means DefaultPageSize.
 	PageSize int
 	// NewPairCreatingFor keeps a new pair `creating` (refusing StartPair with
-	// OperationDenied.InvalidStatus) for that many StartPair calls before it becomes `created`.
+	// OperationDenied.InvalidStatus) for that many StartPair calls or PairsByID reads of it
+	// before it becomes `created`.
 	NewPairCreatingFor int
 	// NoPairIDs models the legacy API family, which cannot look pairs up by ID: PairsByID
 	// answers cloud.CodeUnsupported at once, like the adapter, and is not counted as a call.
@@ -508,6 +509,11 @@ func (c *Cloud) PairsByID(ctx context.Context, region string, ids []string) ([]c
 	var out []cloud.Pair
 	for _, id := range c.pairOrder {
 		if p := c.pairs[id]; slices.Contains(ids, id) && p.SourceRegionID == region {
+			if p.Status == "creating" {
+				if c.pairWait[id]--; c.pairWait[id] <= 0 {
+					p.Status = "created"
+				}
+			}
 			out = append(out, *p)
 		}
 	}
