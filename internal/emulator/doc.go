@@ -68,13 +68,21 @@
 //   - EBS CreateDiskReplicaPair: RegionId (the primary's region), DiskId, SourceZoneId,
 //     DestinationRegionId, DestinationZoneId, DestinationDiskId required (400 MissingParameter);
 //     RPO only 900, Bandwidth only with PREPAY (10240/20480/51200/102400, default 10240),
-//     PairName/Description rules, all 400 InvalidParameter. Answer {ReplicaPairId (pair-cn-...),
-//     OrderId}; status created.
+//     PairName/Description rules, all 400 InvalidParameter. PREPAY needs Period (400
+//     MissingParameter) of 1, 2, 3, 6, 12, 24, 36 or 60 and PeriodUnit Month (else 400
+//     InvalidParameter). faults.postpayRefused: POSTPAY 400 InvalidParameter.ChargeType. Answer
+//     {ReplicaPairId (pair-cn-...), OrderId}; status creating for faults.pairCreatingMs (0: at
+//     once), then created. CreateTime is in seconds.
 //   - EBS Start: created|stopped -> initial_syncing, which reads normal one second of emulator
 //     time later (OneShot=true: manual_syncing, then stopped). Stop: initial_syncing, syncing,
-//     normal, manual_syncing, stop_failed -> stopped at once. Delete: created, stopped, invalid,
-//     create_failed -> removed. Other transitions 403 OperationDenied.InvalidStatus. A pair is
-//     addressed in its primary's region; else 404 NoSuchResource.
+//     normal, manual_syncing -> stopped at once. Delete: stopped, invalid, failovered -> removed.
+//     Other transitions 403 OperationDenied.InvalidStatus. Start and Stop accept the region of
+//     either disk, Delete only the primary's; else 404 NoSuchResource. A normal pair's
+//     LastRecoverPoint reads now unless the state pins it (pinRecoveryPoint).
+//   - EBS DescribeRegions: ResourceType ear (default) lists the zones of the state's disks but
+//     those in unsupportedZones; lens and dbsc list none.
+//   - ECS DeleteDisk: DiskId required; an unknown disk is ignored (200); a system, attached,
+//     subscription or paired disk is 403 IncorrectDiskStatus.
 //   - EBS DescribeDiskReplicaPairs: PairIds (comma list <= 100), Site production (default;
 //     primary in RegionId) or backup (secondary in RegionId), Tag.N, paging as DescribeDisks with
 //     MaxResults 1-500; flat "ReplicaPairs" with the SDK's ReplicaPair field names.
@@ -91,22 +99,25 @@
 // zones named (EBS 404 NoSuchResource; legacy 404 InvalidDiskId.NotFound); neither is in
 // transition (Creating, Attaching, ...: EBS 403 OperationDenied.InvalidStatus, legacy 403
 // IncorrectDiskStatus); then EBS 403 OperationDenied / legacy 400 InvalidParamter for: the same
-// disk, the same region, a category other than cloud_essd and cloud_auto, a different category,
-// performance level or size; finally 403 OperationDenied (both families) when either disk is
-// already in a pair of either family. An attached secondary is accepted at create and refused at
-// start with 400 OperationDenied.StandbyDeviceAttached. Encrypted disks are not blocked.
+// disk, the same zone (another zone of the region is fine), a zone in unsupportedZones, a
+// category other than cloud_essd and cloud_auto, a different category, performance level or size,
+// and with faults.strictPrimary a system or encrypted primary; finally 403 OperationDenied (both
+// families) when either disk is already in a pair of either family. An attached secondary is
+// accepted at create and refused at start with 400 OperationDenied.StandbyDeviceAttached.
 //
 // ClientToken (CreateDisk and EBS Create/Start/Stop/Delete; at most 64 ASCII characters): the
 // same token with the same action parameters (signing parameters aside) returns the first answer
 // with a new RequestId and changes nothing; with any parameter different, 400
-// IdempotentParameterMismatch. Tokens are per action; failed calls record nothing.
+// IdempotentParameterMismatch. Tokens are per action and remembered for faults.tokenTtlSeconds
+// (0: always); failed calls record nothing unless faults.tokenRemembersFailures, when a 4xx
+// refusal is answered again for the same token.
 //
 // # Time, faults and state
 //
 // The emulator clock is the wall clock plus Advance; visibleAfterMs, readyAfterMs, pair syncing,
 // request timestamps and flow control all use it. Faults: latencyMs (sleep without the lock),
 // qpsPerAction (token bucket per action and region, burst = max(rate, 1), 400 Throttling.User),
-// throttlePercent (400 Throttling.User), unavailablePercent (503 ServiceUnavailable),
+// throttlePercent (400 Throttling.User, or faults.throttleCode), unavailablePercent (503 ServiceUnavailable),
 // resetPercent (TCP reset, nothing changes), lostResponsePercent (the action runs, then the
 // connection is reset); drawn from a generator seeded by seed, four draws per request.
 // Admin: GET /_emulator/state, GET /_emulator/calls, GET|PUT /_emulator/faults.

@@ -489,8 +489,12 @@ func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) (*Result,
 	if diffs := specDiffs(d, s); len(diffs) > 0 {
 		return fail(ReasonSecondaryMismatch, fmt.Sprintf("secondary %s differs from the primary: %s", s.ID, strings.Join(diffs, "; ")), false)
 	}
-	if s.RegionID == d.RegionID {
-		return fail(ReasonSecondarySameRegion, fmt.Sprintf("secondary %s is in the primary's region %s", s.ID, s.RegionID), false)
+	// Another region, or another zone of the primary's region: the same disk or zone never works.
+	switch {
+	case s.ID == d.ID:
+		return fail(ReasonSecondarySameZone, fmt.Sprintf("secondary %s is the primary itself", s.ID), false)
+	case s.RegionID == d.RegionID && s.ZoneID == d.ZoneID:
+		return fail(ReasonSecondarySameZone, fmt.Sprintf("secondary %s is in the primary's zone %s; it must be in another zone or region", s.ID, s.ZoneID), false)
 	}
 	if s.InstanceID != "" || s.Status == "In_use" || s.Status == "Attaching" {
 		return fail(ReasonSecondaryAttached, fmt.Sprintf("secondary %s is attached to %s", s.ID, cmp.Or(s.InstanceID, "an instance")), false)

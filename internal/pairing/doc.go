@@ -30,7 +30,7 @@
 //     dr:secondary-region, else the route's); an Available disk in the route's region tagged
 //     dr:primary-disk=<primary>; a new disk when AutoCreateSecondary (needs a zone in the
 //     route: no_route_zone otherwise); else skipped no_secondary (no_route without a region).
-//  5. Validation: secondary_not_found, secondary_mismatch, secondary_same_region,
+//  5. Validation: secondary_not_found, secondary_mismatch, secondary_same_zone,
 //     secondary_attached, secondary_not_ready, secondary_in_pair (the destination region's
 //     pair listing, and secondaries already chosen in this invocation).
 //  6. DryRun stops here with planned: no changing call at all.

@@ -27,7 +27,7 @@ const (
 	ReasonSecondaryNotFound    = "secondary_not_found"
 	ReasonSecondaryNotReady    = "secondary_not_ready"
 	ReasonSecondaryMismatch    = "secondary_mismatch"
-	ReasonSecondarySameRegion  = "secondary_same_region"
+	ReasonSecondarySameZone    = "secondary_same_zone" // the secondary is the primary, or in its zone
 	ReasonSecondaryAttached    = "secondary_attached"
 	ReasonSecondaryInPair      = "secondary_in_pair"
 	ReasonNoRouteZone          = "no_route_zone"

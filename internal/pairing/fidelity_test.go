@@ -82,3 +82,28 @@ func TestPairStillCreatingAtTheDeadlineIsFinishedLater(t *testing.T) {
 		t.Fatalf("next delivery: %s/%s started=%v pair=%s %s", again.Outcome, again.Reason, again.Started, again.ReplicaPairID, again.Message)
 	}
 }
+
+func TestSecondaryInAnotherZoneOfTheSameRegion(t *testing.T) {
+	p := emutest.Disk("d-bp1primary", srcZone, emutest.OptIn(), emutest.Attached("i-bp1web"))
+	otherZone := emutest.Secondary(p, "d-bp1otherzone", "cn-hangzhou-i", emutest.BackRef(p.DiskID))
+	sameZone := emutest.Secondary(p, "d-bp1samezone", srcZone)
+	q := emutest.Disk("d-bp1second", srcZone, emutest.OptIn(), emutest.Tags(pairing.TagSecondaryDisk, sameZone.DiskID))
+	srv := emutest.Start(t, emutest.World(p, otherZone, sameZone, q))
+	o := testOptions()
+	o.Routes = map[string]pairing.Route{src: {Region: src, Zone: "cn-hangzhou-i"}} // same region, other zone
+	if err := o.Validate(); err != nil {
+		t.Fatalf("a route to another zone of the same region is refused: %v", err)
+	}
+	res := pairOnEmulator(t, srv, o, p.DiskID, q.DiskID)
+	if r := res[0]; r.Outcome != pairing.Paired || r.SecondaryDiskID != otherZone.DiskID || r.SecondaryRegionID != src {
+		t.Errorf("other zone: %s/%s %s", r.Outcome, r.Reason, r.Message)
+	}
+	if r := res[1]; r.Outcome != pairing.Failed || r.Reason != pairing.ReasonSecondarySameZone || !containsAll(r.Message, sameZone.DiskID, srcZone) {
+		t.Errorf("same zone: %s/%s %s", r.Outcome, r.Reason, r.Message)
+	}
+	bad := testOptions()
+	bad.Routes = map[string]pairing.Route{src: {Region: src}}
+	if err := bad.Validate(); err == nil || !containsAll(err.Error(), "zone") {
+		t.Errorf("a same-region route without a zone: %v, want an error asking for the zone", err)
+	}
+}

@@ -102,8 +102,9 @@ func (o Options) Validate() error {
 			bad("Routes: empty source region")
 		case r.Region == "":
 			bad("Routes[%s]: empty destination region", src)
-		case r.Region == src:
-			bad("Routes[%s]: destination region must differ from the source region", src)
+		case r.Region == src && r.Zone == "":
+			// Another zone of the same region is a valid destination; the region alone is not.
+			bad("Routes[%s]: a destination in the source region needs a zone (another zone than the primary's)", src)
 		}
 	}
 	for primary, ref := range o.Pairs {

@@ -243,9 +243,9 @@ func TestOutcomes(t *testing.T) {
 			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryMismatch, msgContains: "category cloud_auto", noChangeCall: true},
 		},
 		{
-			name:  "secondary in the same region",
+			name:  "secondary in the same zone",
 			setup: withTaggedSecondary(func(d *cloud.Disk) { d.RegionID, d.ZoneID = src, srcZone }, pairing.TagSecondaryRegion, src),
-			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondarySameRegion, noChangeCall: true},
+			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondarySameZone, noChangeCall: true},
 		},
 		{
 			name:  "secondary attached",
