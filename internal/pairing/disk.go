@@ -184,7 +184,7 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 		if p, ok := r.currentPair(ctx, d.RegionID, func(p cloud.Pair) bool { return p.SourceDiskID == d.ID }); ok {
 			return r.complete(ctx, it, d, p)
 		}
-		return with(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", s.ID, s.RegionID)))
+		return with(explainRefusal(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", s.ID, s.RegionID)), d, in, err))
 	}
 	if pairID == "" {
 		return with(it.result(Failed, ReasonAPIError, "CreateDiskReplicaPair answered without a pair ID"))
@@ -211,6 +211,41 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 		done = append(done, "primary marked")
 	}
 	res.Message = strings.Join(done, "; ")
+	return res
+}
+
+// mayBeRefused says why the API may refuse d as a primary ("" when it should not).
+func mayBeRefused(d cloud.Disk) string {
+	switch {
+	case d.Type == "system" && d.Encrypted:
+		return "an encrypted system disk"
+	case d.Type == "system":
+		return "a system disk"
+	case d.Encrypted:
+		return "encrypted"
+	}
+	return ""
+}
+
+// explainRefusal names what the operator can change when CreateDiskReplicaPair refused
+// something the function could not know in advance: a ChargeType the site does not sell (the
+// international site's description mentions subscription billing only), or a primary of a
+// kind the service does not replicate. Retryable failures are left as they are.
+func explainRefusal(res Result, d cloud.Disk, in cloud.CreatePairInput, err error) Result {
+	if res.Retryable || res.Reason == ReasonDeadlineExceeded || res.Reason == ReasonCanceled {
+		return res
+	}
+	text := strings.ToLower(errorCode(err) + " " + err.Error())
+	switch {
+	case in.ChargeType == "POSTPAY" && (strings.Contains(text, "chargetype") || strings.Contains(text, "postpay") || strings.Contains(text, "postpaid")):
+		res.Reason = ReasonChargeTypeRefused
+		res.Message = "the API refused a pay-as-you-go (POSTPAY) pair; where only subscription is sold (the international site), " +
+			"set ABSR_CHARGE_TYPE=PREPAY and ABSR_PERIOD (months, default 1): " + res.Message
+	case mayBeRefused(d) != "" && (res.Reason == ReasonAPIError || res.Reason == ReasonPermissionDenied):
+		res.Reason = ReasonUnsupportedPrimary
+		res.Message = fmt.Sprintf("the API refused the primary, which is %s (the console guide allows unencrypted data disks only): %s",
+			mayBeRefused(d), res.Message)
+	}
 	return res
 }
 
@@ -414,6 +449,14 @@ func (r *run) resolveSecondary(ctx context.Context, it *item, d cloud.Disk) (sec
 	if !r.opts.AutoCreateSecondary {
 		return skip(ReasonNoSecondary, fmt.Sprintf("no secondary named, none tagged %s=%s in %s, and auto-create is off",
 			TagPrimaryDisk, d.ID, route.Region))
+	}
+	if why := mayBeRefused(d); why != "" {
+		// Spend nothing before the pair is known to be acceptable: the console guide says the
+		// primary must be an unencrypted data disk (other docs disagree), and a secondary bought
+		// for a refused pair would be billed for nothing.
+		return skip(ReasonUnsupportedPrimary, fmt.Sprintf("the primary is %s: async replication may refuse it (the console guide "+
+			"allows unencrypted data disks only), so no secondary is created for it; name one (mapping file or tag %s) to try",
+			why, TagSecondaryDisk))
 	}
 	if route.Zone == "" {
 		res := it.result(Failed, ReasonNoRouteZone, fmt.Sprintf(

@@ -18,6 +18,9 @@ const (
 	ReasonNoSecondary         = "no_secondary"
 	ReasonNoRoute             = "no_route"
 	ReasonNoDisks             = "no_disks" // an instance that is not new has no disks
+	// A system or encrypted primary: skipped before anything is bought for it (no secondary
+	// named), failed when the API refused its pair.
+	ReasonUnsupportedPrimary = "unsupported_primary"
 
 	// Failed: the disk cannot be read, the secondary is unusable, or the configuration
 	// cannot be followed.
@@ -50,6 +53,7 @@ const (
 	ReasonDeadlineExceeded    = "deadline_exceeded"
 	ReasonCanceled            = "canceled"
 	ReasonAPIError            = "api_error"
+	ReasonChargeTypeRefused   = "charge_type_refused" // the API refused the pair's ChargeType (see ABSR_CHARGE_TYPE)
 )
 
 // errIncomplete is what a listing shared by an invocation's disks says when the call that made it

@@ -107,3 +107,42 @@ func TestSecondaryInAnotherZoneOfTheSameRegion(t *testing.T) {
 		t.Errorf("a same-region route without a zone: %v, want an error asking for the zone", err)
 	}
 }
+
+func TestPrimariesTheAPIMayRefuse(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		enc := emutest.Disk("d-bp1encrypted", srcZone, emutest.OptIn(), emutest.Encrypted())
+		sys := emutest.Disk("d-bp1system", srcZone, emutest.OptIn(), emutest.System("i-bp1web"))
+		st := emutest.World(enc, sys, emutest.Secondary(sys, "d-uf6sys", dstZone, emutest.BackRef(sys.DiskID)))
+		st.Faults.StrictPrimary = strict
+		srv := emutest.Start(t, st)
+		o := testOptions()
+		o.AutoCreateSecondary = true
+		res := pairOnEmulator(t, srv, o, enc.DiskID, sys.DiskID)
+		// Encrypted, no secondary named: nothing is bought for it, strict or not.
+		if r := res[0]; r.Outcome != pairing.Skipped || r.Reason != pairing.ReasonUnsupportedPrimary || !containsAll(r.Message, "encrypted") {
+			t.Errorf("strict=%v encrypted: %s/%s %s", strict, r.Outcome, r.Reason, r.Message)
+		}
+		if n := srv.Calls().Calls["ecs/CreateDisk"]; n != 0 {
+			t.Errorf("strict=%v: %d secondaries bought for a primary the API may refuse", strict, n)
+		}
+		// System disk with a secondary already there: the API decides, and its refusal is explained.
+		r := res[1]
+		if !strict && (r.Outcome != pairing.Paired || !r.Started) {
+			t.Errorf("system disk, lenient API: %s/%s %s", r.Outcome, r.Reason, r.Message)
+		}
+		if strict && (r.Outcome != pairing.Failed || r.Reason != pairing.ReasonUnsupportedPrimary || r.Retryable || !containsAll(r.Message, "system")) {
+			t.Errorf("system disk, strict API: %s/%s retryable=%v %s", r.Outcome, r.Reason, r.Retryable, r.Message)
+		}
+	}
+}
+
+func TestPostpayRefusedPointsAtTheChargeType(t *testing.T) {
+	st := fidelityWorld()
+	st.Faults.PostpayRefused = true
+	srv := emutest.Start(t, st)
+	r := pairOnEmulator(t, srv, testOptions())[0]
+	if r.Outcome != pairing.Failed || r.Reason != pairing.ReasonChargeTypeRefused || r.Retryable ||
+		!containsAll(r.Message, "ABSR_CHARGE_TYPE=PREPAY", "ABSR_PERIOD") {
+		t.Fatalf("%s/%s retryable=%v %s", r.Outcome, r.Reason, r.Retryable, r.Message)
+	}
+}
