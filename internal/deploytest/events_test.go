@@ -17,23 +17,25 @@ import (
 // event: "" for none. A batch file (a JSON array, as event streaming delivers) lists the
 // trigger for each element: the bus matches rules per event. Every events/*.json must be here.
 var expectedTrigger = map[string][]string{
-	"actiontrail-addtags.json":         {"ecs-disk-events"},
-	"actiontrail-createdisk.json":      {"ecs-disk-events"},
-	"actiontrail-runinstances.json":    {"ecs-disk-events"},
-	"actiontrail-tagresources.json":    {"ecs-disk-events"},
-	"console-create-instance.json":     {"ecs-disk-events"},
-	"actiontrail-failed-call.json":     {""}, // errorCode present
-	"actiontrail-not-a-disk.json":      {""}, // TagResources on an instance
-	"tag-service-tagresources.json":    {"tag-service-events"},
-	"cloudconfig-disk-change.json":     {"cloud-config-disk-changes"},
-	"eventstreaming-batch.json":        {"ecs-disk-events", "ecs-disk-events", "ecs-disk-events"},
-	"direct-request.json":              {""}, // not a bus event: an operator's invoke
-	"timer-reconcile.json":             {""}, // FC timer
-	"timer-configured-regions.json":    {""},
-	"demo-state.json":                  nil, // the emulator's world, not an event
-	"demo-state.schema.json":           nil,
-	"demo-expected-report.json":        nil,
-	"demo-expected-report.schema.json": nil,
+	"actiontrail-addtags.json":                {"ecs-disk-events"},
+	"actiontrail-createdisk.json":             {"ecs-disk-events"},
+	"actiontrail-runinstances.json":           {"ecs-disk-events"},
+	"actiontrail-tagresources.json":           {"ecs-disk-events"},
+	"actiontrail-tagresources-no-params.json": {"ecs-disk-events"},
+	"console-tagresources.json":               {"ecs-disk-events"},
+	"console-create-instance.json":            {"ecs-disk-events"},
+	"actiontrail-failed-call.json":            {""}, // errorCode present
+	"actiontrail-not-a-disk.json":             {""}, // TagResources on an instance
+	"tag-service-tagresources.json":           {"tag-service-events"},
+	"cloudconfig-disk-change.json":            {"cloud-config-disk-changes"},
+	"eventstreaming-batch.json":               {"ecs-disk-events", "ecs-disk-events", "ecs-disk-events"},
+	"direct-request.json":                     {""}, // not a bus event: an operator's invoke
+	"timer-reconcile.json":                    {""}, // FC timer
+	"timer-configured-regions.json":           {""},
+	"demo-state.json":                         nil, // the emulator's world, not an event
+	"demo-state.schema.json":                  nil,
+	"demo-expected-report.json":               nil,
+	"demo-expected-report.schema.json":        nil,
 }
 
 type rule struct {

@@ -22,8 +22,8 @@ const (
 	repoRoot   = "../.."
 	schemaName = "fc3-function-props.schema.json"
 	// Markers around the optional, commented-out trigger in s.yaml.
-	optionalBegin = "# BEGIN optional cloud-config trigger"
-	optionalEnd   = "# END optional cloud-config trigger"
+	optionalBegin = "# BEGIN optional triggers"
+	optionalEnd   = "# END optional triggers"
 )
 
 // project is s.yaml with ${vars.x} resolved.

@@ -105,19 +105,35 @@ func (b *builder) actionTrail(ev Event, env, rec object, ok bool, svc service) {
 	params, _ := rec.obj("requestParameters")
 	region := firstRegion(rec.str("acsRegion"), params.str("RegionId"), env.str("aliyunregionid"))
 
+	// Disk IDs come from referencedResources first, for every event name: ActionTrail marks
+	// requestParameters optional, and EventBridge's own sample record has none.
+	refs := references(rec)
+	tagging := ev.Name == "TagResources" || ev.Name == "AddTags" && svc == serviceECS
 	switch {
+	case tagging && len(refs[typeDiskRef]) > 0 && len(listParam(params, "ResourceARN")) == 0: // ARNs carry each disk's region
+		tags := flatTags(params)
+		if raw, ok := params.raw("Tags"); ok {
+			for k, v := range tagsFrom(raw) {
+				if tags == nil {
+					tags = map[string]string{}
+				}
+				tags[k] = v
+			}
+		}
+		b.emit(ev, region, refs[typeDiskRef], nil, tags, false, nil)
+	case tagging && len(params) == 0:
+		// Neither a referenced disk nor parameters: say what it does name, if anything.
+		b.emit(ev, region, nil, nil, nil, false, otherRefs(refs))
 	case ev.Name == "TagResources":
 		b.tagResources(ev, region, params)
 	case svc != serviceECS:
 		b.ignore(ev, ReasonUnsupportedEvent, "eventName "+sample([]string{ev.Name}))
 	case ev.Name == "CreateDisk":
 		resp, _ := rec.obj("responseElements")
-		refs := references(rec)
 		disks := nonEmpty(append([]string{resp.str("DiskId")}, refs[typeDiskRef]...))
 		b.emit(ev, region, disks, nil, flatTags(params), true, otherRefs(refs))
 	case ev.Name == "RunInstances" || ev.Name == "CreateInstance" || ev.Name == "Create":
 		resp, _ := rec.obj("responseElements")
-		refs := references(rec)
 		// What the call returned first (the instances it created), then what the record references.
 		var instances []string
 		if sets, ok := resp.raw("InstanceIdSets"); ok {

@@ -37,6 +37,14 @@ var sampleWants = map[string]sampleWant{
 		targets: []Target{{Region: "cn-hangzhou", DiskIDs: []string{"d-bp1demo0002tagged", "d-bp1demo0003discover"},
 			TagHint: tags("owner", "storage-team", "dr", "enabled")}},
 	},
+	"actiontrail-tagresources-no-params.json": {
+		event: Event{ID: "7c1f3e20-4d5a-4b6c-9e8f-0a1b2c3d4e51", Source: "acs.ecs", Type: apiCall, Name: "TagResources"}, events: 1,
+		targets: []Target{{Region: "cn-hangzhou", DiskIDs: []string{"d-bp1demo0003discover"}}},
+	},
+	"console-tagresources.json": {
+		event: Event{ID: "4e9a8b7c-6d5e-4f3a-8b2c-1d0e9f8a7b62", Source: "acs.ecs", Type: console, Name: "TagResources"}, events: 1,
+		targets: []Target{{Region: "cn-hangzhou", DiskIDs: []string{"d-bp1demo0002tagged"}}},
+	},
 	"actiontrail-runinstances.json": {
 		event: Event{ID: "9d0a7c3e-1f24-4b58-8e6d-3a5c7b9e1f33", Source: "acs.ecs", Type: apiCall, Name: "RunInstances"}, events: 1,
 		targets: []Target{{Region: "cn-hangzhou", InstanceIDs: []string{"i-bp1demo0002"}, TagHint: tags("dr", "enabled"), Created: true}},

@@ -125,6 +125,17 @@ func TestDecodeFixtures(t *testing.T) {
 			Region: "cn-hangzhou", DiskIDs: []string{"d-bp1other0001"}, TagHint: tags("dr:secondary-disk", "d-uf6second0001")}})},
 		{"tagresources-bad-region.json", one(ecsEv("ev-tr-region", "TagResources"), []Target{{Event: ecsEv("ev-tr-region", "TagResources"),
 			Region: "", DiskIDs: []string{"d-bp1region0001"}}})},
+		// Tag events without requestParameters (ActionTrail marks them optional; EventBridge's own
+		// sample has none): disk IDs from referencedResources, for API and console tagging alike.
+		{"tagresources-refs-only.json", one(ecsEv("ev-tr-refs", "TagResources"), []Target{{Event: ecsEv("ev-tr-refs", "TagResources"),
+			Region: "cn-hangzhou", DiskIDs: []string{"d-bp1refs0001", "d-bp1refs0002"}}})},
+		{"console-tagresources-refs-only.json", one(Event{ID: "ev-con-tag", Source: "acs.ecs", Type: console, Name: "TagResources", Time: tFix},
+			[]Target{{Event: Event{ID: "ev-con-tag", Source: "acs.ecs", Type: console, Name: "TagResources", Time: tFix},
+				Region: "cn-hangzhou", DiskIDs: []string{"d-bp1console0001"}}})},
+		{"addtags-refs-only.json", one(ecsEv("ev-at-refs", "AddTags"), []Target{{Event: ecsEv("ev-at-refs", "AddTags"),
+			Region: "cn-hangzhou", DiskIDs: []string{"d-bp1addrefs0001"}}})},
+		{"tagresources-refs-and-params.json", one(ecsEv("ev-tr-both", "TagResources"), []Target{{Event: ecsEv("ev-tr-both", "TagResources"),
+			Region: "cn-hangzhou", DiskIDs: []string{"d-bp1both0001"}, TagHint: tags("dr", "enabled")}})},
 		{"addtags-instance.json", ignoredOnly(ecsEv("ev-at-inst", "AddTags"), ReasonNotADisk, `ResourceType "instance"`)},
 		{"data-as-string.json", one(ecsEv("ev-data-str", "TagResources"), []Target{{Event: ecsEv("ev-data-str", "TagResources"),
 			Region: "cn-hangzhou", DiskIDs: []string{"d-bp1datastr0001"}}})},
