@@ -157,13 +157,16 @@ func TestSamples(t *testing.T) {
 		"actiontrail-not-a-disk.json":   {ignored: []string{"not_a_disk"}},
 		"actiontrail-runinstances.json": {disks: []diskWant{sys, data}},
 		"actiontrail-tagresources.json": {disks: []diskWant{tagged, discover}},
-		"cloudconfig-disk-change.json":  {disks: []diskWant{optout}},
-		"console-create-instance.json":  {disks: []diskWant{sys, data}},
-		"direct-request.json":           {disks: []diskWant{mapped, discover, nosec}},
-		"eventstreaming-batch.json":     {disks: []diskWant{already, tagged}, ignored: []string{"duplicate_event"}},
-		"tag-service-tagresources.json": {disks: []diskWant{mapped, entry}},
-		"timer-configured-regions.json": {disks: sweepAll},
-		"timer-reconcile.json":          {disks: sweepAll},
+		// Tag events without requestParameters: the disks from referencedResources.
+		"actiontrail-tagresources-no-params.json": {disks: []diskWant{discover}},
+		"console-tagresources.json":               {disks: []diskWant{tagged}},
+		"cloudconfig-disk-change.json":            {disks: []diskWant{optout}},
+		"console-create-instance.json":            {disks: []diskWant{sys, data}},
+		"direct-request.json":                     {disks: []diskWant{mapped, discover, nosec}},
+		"eventstreaming-batch.json":               {disks: []diskWant{already, tagged}, ignored: []string{"duplicate_event"}},
+		"tag-service-tagresources.json":           {disks: []diskWant{mapped, entry}},
+		"timer-configured-regions.json":           {disks: sweepAll},
+		"timer-reconcile.json":                    {disks: sweepAll},
 	}
 	files, err := filepath.Glob(filepath.Join("events", "*.json"))
 	if err != nil {

@@ -387,12 +387,19 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 	if q.Has("Bandwidth") {
 		t.Errorf("Bandwidth sent while unset")
 	}
+	if q.Has("Period") || q.Has("PeriodUnit") {
+		t.Errorf("Period sent with POSTPAY")
+	}
 	in.Bandwidth, in.ChargeType, in.ClientToken = 10240, "PREPAY", "tok-pair-2"
+	if _, err := api.CreatePair(context.Background(), in); Code(err) != CodeInvalidInput {
+		t.Errorf("PREPAY without a period: %v, want %s (the API refuses it)", err, CodeInvalidInput)
+	}
+	in.Period = 12
 	if _, err := api.CreatePair(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
-	if q := f.callsOf("CreateDiskReplicaPair")[1].Query; q.Get("Bandwidth") != "10240" {
-		t.Errorf("Bandwidth = %q", q.Get("Bandwidth"))
+	if q := f.callsOf("CreateDiskReplicaPair")[1].Query; q.Get("Bandwidth") != "10240" || q.Get("Period") != "12" || q.Get("PeriodUnit") != "Month" {
+		t.Errorf("Bandwidth, Period, PeriodUnit = %q, %q, %q", q.Get("Bandwidth"), q.Get("Period"), q.Get("PeriodUnit"))
 	}
 
 	if err := api.StartPair(context.Background(), "cn-hangzhou", id, "tok-start-1"); err != nil {

@@ -89,6 +89,10 @@ type API interface {
 	CreatePair(ctx context.Context, in CreatePairInput) (string, error)
 	// StartPair starts replication of a pair that is created (EBS) or inactive (legacy).
 	StartPair(ctx context.Context, region, pairID, clientToken string) error
+	// ReplicationZones lists, by region, the zones where async replication is available (EBS
+	// DescribeRegions with ResourceType=ear, sent in region). The legacy family answers an
+	// *Error with Code CodeUnsupported without sending anything.
+	ReplicationZones(ctx context.Context, region string) (map[string][]string, error)
 }
 
 // Actions lists, as RAM action names, every OpenAPI action the adapters in this package can call,
@@ -101,6 +105,7 @@ func Actions() []string {
 		"ebs:CreateDiskReplicaPair",
 		"ebs:StartDiskReplicaPair",
 		"ebs:DescribeDiskReplicaPairs",
+		"ebs:DescribeRegions", // which zones support async replication, to explain a refusal
 		// The legacy 2014-05-26 family, used when ABSR_API=ecs.
 		"ecs:CreateDiskReplicaPair",
 		"ecs:StartDiskReplicaPair",

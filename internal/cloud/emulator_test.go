@@ -164,6 +164,13 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 		if _, err := api.ListPairs(ctx, "cn-hangzhou"); err != nil {
 			t.Fatal(err)
 		}
+		zones, err := api.ReplicationZones(ctx, "cn-hangzhou")
+		switch {
+		case family == APIECS && Code(err) != CodeUnsupported:
+			t.Errorf("legacy ReplicationZones: %v, want %s", err, CodeUnsupported)
+		case family == APIEBS && (err != nil || !contains(zones["cn-hangzhou"], "cn-hangzhou-h")):
+			t.Errorf("ReplicationZones = %v, %v; want cn-hangzhou-h listed", zones, err)
+		}
 		for key := range srv.Calls().Calls {
 			observed[strings.Replace(key, "/", ":", 1)] = true
 		}

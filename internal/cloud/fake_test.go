@@ -332,6 +332,9 @@ func (f *fakeCloud) answer(c fakeCall) (int, any) {
 	case "StartDiskReplicaPair@2021-07-30", "StartDiskReplicaPair@2014-05-26":
 		f.started[q.Get("ReplicaPairId")]++
 		return 200, map[string]any{"RequestId": reqID}
+	case "DescribeRegions@2021-07-30":
+		return 200, map[string]any{"RequestId": reqID, "Regions": []any{map[string]any{"RegionId": "cn-shanghai",
+			"Zones": []any{map[string]any{"ZoneId": "cn-shanghai-e", "ResourceTypes": []any{"ear"}}}}}}
 	}
 	return 400, fakeError(400, "InvalidAction.NotFound", c.Action+"@"+c.Version).body
 }

@@ -143,6 +143,15 @@ func TestActionsMatchWhatIsSent(t *testing.T) {
 		id, err := api.CreatePair(ctx, pairInput)
 		steps = append(steps, err)
 		steps = append(steps, api.StartPair(ctx, "cn-hangzhou", id, "t2"))
+		if family == APIEBS { // the legacy family has no DescribeRegions
+			zones, err := api.ReplicationZones(ctx, "cn-hangzhou")
+			if err == nil && len(zones["cn-shanghai"]) != 1 {
+				t.Errorf("ReplicationZones = %v", zones)
+			}
+			steps = append(steps, err)
+		} else if _, err := api.ReplicationZones(ctx, "cn-hangzhou"); Code(err) != CodeUnsupported {
+			t.Errorf("legacy ReplicationZones: %v, want %s", err, CodeUnsupported)
+		}
 		for i, err := range steps {
 			if err != nil {
 				t.Fatalf("%s step %d: %v", family, i, err)

@@ -184,7 +184,17 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 		if p, ok := r.currentPair(ctx, d.RegionID, func(p cloud.Pair) bool { return p.SourceDiskID == d.ID }); ok {
 			return r.complete(ctx, it, d, p)
 		}
-		return with(explainRefusal(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", s.ID, s.RegionID)), d, in, err))
+		res := explainRefusal(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", s.ID, s.RegionID)), d, in, err)
+		if res.Reason == ReasonAPIError {
+			// Refused for a reason the function did not know: a zone without async replication?
+			for _, z := range []struct{ region, zone, role string }{{d.RegionID, d.ZoneID, "the primary is in"}, {s.RegionID, s.ZoneID, "the secondary is in"}} {
+				if zr := r.checkZone(ctx, it, d, z.region, z.zone, z.role, true); zr != nil {
+					zr.Message += "; the API said: " + err.Error()
+					return with(*zr)
+				}
+			}
+		}
+		return with(res)
 	}
 	if pairID == "" {
 		return with(it.result(Failed, ReasonAPIError, "CreateDiskReplicaPair answered without a pair ID"))
@@ -212,6 +222,41 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 	}
 	res.Message = strings.Join(done, "; ")
 	return res
+}
+
+// checkZone fails the disk with zone_unsupported when EBS DescribeRegions (ResourceType=ear)
+// does not list zone among the zones of region that offer async replication. It returns nil when
+// the zone is listed, and when the answer is unknown (the legacy family, a failed call): the
+// pair's own refusal then speaks for itself. A region the answer leaves out entirely counts only
+// with regionMustBeListed (explaining a refusal): before anything is bought, only a zone missing
+// from a listed region blocks. The answer is read once per invocation.
+func (r *run) checkZone(ctx context.Context, it *item, d cloud.Disk, region, zone, what string, regionMustBeListed bool) *Result {
+	zones, ok := r.replicationZones(ctx, d.RegionID)
+	if _, listed := zones[region]; !ok || slices.Contains(zones[region], zone) || !listed && !regionMustBeListed {
+		return nil
+	}
+	listed := strings.Join(zones[region], ", ")
+	if listed == "" {
+		listed = "none"
+	}
+	res := it.result(Failed, ReasonZoneUnsupported, fmt.Sprintf(
+		"%s zone %s (%s), where async replication is not available: EBS DescribeRegions (ResourceType=ear) lists %s for %s; "+
+			"nothing was bought there. Choose a listed zone (ABSR_ROUTES, the mapping file or the secondary's tags)",
+		what, zone, region, listed, region))
+	return &res
+}
+
+// replicationZones is ReplicationZones, asked once per invocation (sent in the primary's region).
+func (r *run) replicationZones(ctx context.Context, region string) (map[string][]string, bool) {
+	r.mu.Lock()
+	l := r.zones
+	if l == nil {
+		l = &lazy[map[string][]string]{}
+		r.zones = l
+	}
+	r.mu.Unlock()
+	l.once.Do(func() { l.v, l.err = r.api.ReplicationZones(ctx, region) })
+	return l.v, l.err == nil
 }
 
 // mayBeRefused says why the API may refuse d as a primary ("" when it should not).
@@ -457,6 +502,11 @@ func (r *run) resolveSecondary(ctx context.Context, it *item, d cloud.Disk) (sec
 		return skip(ReasonUnsupportedPrimary, fmt.Sprintf("the primary is %s: async replication may refuse it (the console guide "+
 			"allows unencrypted data disks only), so no secondary is created for it; name one (mapping file or tag %s) to try",
 			why, TagSecondaryDisk))
+	}
+	if route.Zone != "" {
+		if res := r.checkZone(ctx, it, d, route.Region, route.Zone, fmt.Sprintf("the route of %s names", d.RegionID), false); res != nil {
+			return secondaryPlan{}, res
+		}
 	}
 	if route.Zone == "" {
 		res := it.result(Failed, ReasonNoRouteZone, fmt.Sprintf(

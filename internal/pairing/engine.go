@@ -310,8 +310,9 @@ type run struct {
 	mu          sync.Mutex
 	pairs       map[string]*lazy[*pairIndex]
 	backrefs    map[string]*lazy[map[string][]cloud.Disk]
-	secondaries map[string]*cloud.Disk // region + "/" + ID -> record; nil: known not to exist
-	claims      map[string]string      // secondary ID -> the primary it was chosen for
+	secondaries map[string]*cloud.Disk     // region + "/" + ID -> record; nil: known not to exist
+	claims      map[string]string          // secondary ID -> the primary it was chosen for
+	zones       *lazy[map[string][]string] // zones with async replication, by region (read at most once)
 }
 
 type lazy[T any] struct {

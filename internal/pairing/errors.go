@@ -34,6 +34,7 @@ const (
 	ReasonSecondaryAttached    = "secondary_attached"
 	ReasonSecondaryInPair      = "secondary_in_pair"
 	ReasonNoRouteZone          = "no_route_zone"
+	ReasonZoneUnsupported      = "zone_unsupported" // a zone of the pair does not offer async replication
 	ReasonInvalidTarget        = "invalid_target"
 	ReasonInvalidOptions       = "invalid_options"
 	ReasonInternalError        = "internal_error" // a bug: the disk's handling panicked

@@ -146,3 +146,24 @@ func TestPostpayRefusedPointsAtTheChargeType(t *testing.T) {
 		t.Fatalf("%s/%s retryable=%v %s", r.Outcome, r.Reason, r.Retryable, r.Message)
 	}
 }
+
+func TestRouteToAZoneWithoutReplicationIsExplained(t *testing.T) {
+	const noABSR = "cn-shanghai-l"
+	p := emutest.Disk("d-bp1primary", srcZone, emutest.OptIn())
+	q := emutest.Disk("d-bp1named", srcZone, emutest.OptIn(), emutest.Tags(pairing.TagSecondaryDisk, "d-uf6inl"))
+	st := emutest.World(p, q, emutest.Secondary(q, "d-uf6inl", noABSR), emutest.Disk("d-uf6other", dstZone))
+	st.UnsupportedZones = []string{noABSR}
+	srv := emutest.Start(t, st)
+	o := testOptions()
+	o.Routes = map[string]pairing.Route{src: {Region: dst, Zone: noABSR}}
+	o.AutoCreateSecondary = true
+	res := pairOnEmulator(t, srv, o, p.DiskID, q.DiskID)
+	for _, r := range res {
+		if r.Outcome != pairing.Failed || r.Reason != pairing.ReasonZoneUnsupported || r.Retryable || !containsAll(r.Message, noABSR, "DescribeRegions") {
+			t.Errorf("%s: %s/%s retryable=%v %s", r.DiskID, r.Outcome, r.Reason, r.Retryable, r.Message)
+		}
+	}
+	if n := srv.Calls().Calls["ecs/CreateDisk"]; n != 0 {
+		t.Errorf("%d secondaries bought in a zone without async replication", n)
+	}
+}

@@ -94,12 +94,12 @@ func TestCallsPerEvent(t *testing.T) {
 			c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
 			c.AddDisk(secondary("d-s"))
 		}, 8},
-		// DescribeDisks x2 (primary, new secondary), ListPairs x2, DisksByTag, CreateDisk, Create,
-		// PairsByID, Start, Tag.
+		// DescribeDisks x2 (primary, new secondary), ListPairs x2, DisksByTag, ReplicationZones
+		// (does the route's zone replicate? before buying), CreateDisk, Create, PairsByID, Start, Tag.
 		{"auto-create", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p"))
 			o.AutoCreateSecondary = true
-		}, 10},
+		}, 11},
 		// DescribeDisks.
 		{"not opted in", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p", "dr", "off", pairing.TagSecondaryDisk, "d-s"))

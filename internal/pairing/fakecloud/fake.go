@@ -27,6 +27,7 @@ const (
 	TagDisks      = "TagDisks"
 	ListPairs     = "ListPairs"
 	PairsByID     = "PairsByID"
+	ZonesByRegion = "ReplicationZones"
 	CreatePair    = "CreatePair"
 	StartPair     = "StartPair"
 )
@@ -63,6 +64,9 @@ type Cloud struct {
 	// OperationDenied.InvalidStatus) for that many StartPair calls or PairsByID reads of it
 	// before it becomes `created`.
 	NewPairCreatingFor int
+	// UnsupportedZones are zones ReplicationZones leaves out (async replication unavailable);
+	// every other zone of a disk the fake holds is listed.
+	UnsupportedZones []string
 	// NoPairIDs models the legacy API family, which cannot look pairs up by ID: PairsByID
 	// answers cloud.CodeUnsupported at once, like the adapter, and is not counted as a call.
 	NoPairIDs bool
@@ -515,6 +519,27 @@ func (c *Cloud) PairsByID(ctx context.Context, region string, ids []string) ([]c
 				}
 			}
 			out = append(out, *p)
+		}
+	}
+	return out, nil
+}
+
+// ReplicationZones lists, by region, the zones of the fake's disks but UnsupportedZones. With
+// NoPairIDs (the legacy family) it answers CodeUnsupported at once, uncounted.
+func (c *Cloud) ReplicationZones(ctx context.Context, region string) (map[string][]string, error) {
+	if c.NoPairIDs {
+		return nil, &cloud.Error{Action: "ebs:DescribeRegions", Code: cloud.CodeUnsupported,
+			Message: "the 2014-05-26 API family does not list the zones that support async replication"}
+	}
+	done, err := c.serve(ctx, ZonesByRegion, region)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	out := map[string][]string{}
+	for _, d := range c.disks {
+		if !slices.Contains(c.UnsupportedZones, d.ZoneID) && !slices.Contains(out[d.RegionID], d.ZoneID) {
+			out[d.RegionID] = append(out[d.RegionID], d.ZoneID)
 		}
 	}
 	return out, nil
