@@ -167,3 +167,15 @@ func TestRouteToAZoneWithoutReplicationIsExplained(t *testing.T) {
 		t.Errorf("%d secondaries bought in a zone without async replication", n)
 	}
 }
+
+func TestThrottlingCodesAreThrottling(t *testing.T) {
+	for _, code := range []string{"Throttling.User", "Throttling.Api", "Rejected.Throttling"} {
+		st := fidelityWorld()
+		st.Faults.ThrottlePercent, st.Faults.ThrottleCode = 100, code
+		srv := emutest.Start(t, st)
+		r := pairOnEmulator(t, srv, testOptions())[0]
+		if r.Outcome != pairing.Failed || r.Reason != pairing.ReasonThrottled || !r.Retryable {
+			t.Errorf("%s: %s/%s retryable=%v %s", code, r.Outcome, r.Reason, r.Retryable, r.Message)
+		}
+	}
+}
