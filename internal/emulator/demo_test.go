@@ -94,6 +94,10 @@ func TestDemoStateLoadsAndServesTheDemoWorld(t *testing.T) {
 	create.DestinationRegionId, create.DestinationZoneId, create.DestinationDiskId = sh, shZone, "d-uf6demo0001sec"
 	created, err := e.CreateDiskReplicaPair(create)
 	must(t, err)
+	// The demo world keeps a new pair creating for a moment, as the service does.
+	_, err = e.StartDiskReplicaPair(startReq(created.ReplicaPairId))
+	wantCode(t, err, 403, "OperationDenied.InvalidStatus")
+	srv.Advance(time.Second)
 	_, err = e.StartDiskReplicaPair(startReq(created.ReplicaPairId))
 	must(t, err)
 }
