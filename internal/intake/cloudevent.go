@@ -111,16 +111,7 @@ func (b *builder) actionTrail(ev Event, env, rec object, ok bool, svc service) {
 	tagging := ev.Name == "TagResources" || ev.Name == "AddTags" && svc == serviceECS
 	switch {
 	case tagging && len(refs[typeDiskRef]) > 0 && len(listParam(params, "ResourceARN")) == 0: // ARNs carry each disk's region
-		tags := flatTags(params)
-		if raw, ok := params.raw("Tags"); ok {
-			for k, v := range tagsFrom(raw) {
-				if tags == nil {
-					tags = map[string]string{}
-				}
-				tags[k] = v
-			}
-		}
-		b.emit(ev, region, refs[typeDiskRef], nil, tags, false, nil)
+		b.emit(ev, region, refs[typeDiskRef], nil, tagParams(params), false, nil)
 	case tagging && len(params) == 0:
 		// Neither a referenced disk nor parameters: say what it does name, if anything.
 		b.emit(ev, region, nil, nil, nil, false, otherRefs(refs))
@@ -161,15 +152,7 @@ func (b *builder) actionTrail(ev Event, env, rec object, ok bool, svc service) {
 // are examined: the opt-in tag is configuration, and a tag such as dr:secondary-disk can
 // unblock a disk that was already opted in. The re-read decides; TagHint tells what was set.
 func (b *builder) tagResources(ev Event, region string, params object) {
-	tags := flatTags(params)
-	if raw, ok := params.raw("Tags"); ok {
-		for k, v := range tagsFrom(raw) {
-			if tags == nil {
-				tags = map[string]string{}
-			}
-			tags[k] = v
-		}
-	}
+	tags := tagParams(params)
 
 	type group struct {
 		region string
@@ -236,6 +219,21 @@ func (b *builder) tagResources(ev Event, region string, params object) {
 			b.ignore(ev, ReasonInvalidID, "not disk IDs or ARNs: "+sample(bad))
 		}
 	}
+}
+
+// tagParams is what a tagging call sets: ECS Tag.N.Key/Value and the Tag service's Tags (a
+// JSON string), nil when neither is there.
+func tagParams(params object) map[string]string {
+	tags := flatTags(params)
+	if raw, ok := params.raw("Tags"); ok {
+		for k, v := range tagsFrom(raw) {
+			if tags == nil {
+				tags = map[string]string{}
+			}
+			tags[k] = v
+		}
+	}
+	return tags
 }
 
 // emit records a target of the well-formed IDs among disks and instances, and why the rest
