@@ -23,6 +23,7 @@ import (
 
 	"github.com/absr-autopair/absr-autopair/handler"
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/config"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/local"
@@ -93,7 +94,7 @@ func serveFC(stderr io.Writer) {
 		}
 		warnUnknown(log)
 		// The pool lives as long as the process: nothing closes it.
-		h, _, err = handler.Setup(cfg, cloud.DefaultCredentials(), log, os.Getenv(config.EnvFCRegion))
+		h, _, err = handler.Setup(cfg, alibaba.DefaultCredentials(), log, os.Getenv(config.EnvFCRegion))
 		if err != nil {
 			log.Error("cannot start", "error", err.Error())
 			os.Exit(exitUsage)
@@ -139,7 +140,7 @@ func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun
 	warnUnknown(log)
 
-	var creds cloud.CredentialSource = cloud.DefaultCredentials()
+	var creds cloud.CredentialSource = alibaba.DefaultCredentials()
 	if *statePath != "" {
 		emu, emuCreds, err := local.StartEmulator(*statePath, &cfg)
 		if err != nil {

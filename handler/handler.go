@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/config"
 	"github.com/absr-autopair/absr-autopair/internal/intake"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -29,7 +30,7 @@ var ErrRetryable = errors.New("retryable failures remain")
 // Handler serves invocations. One Handler serves a whole process; it is safe for concurrent use.
 type Handler struct {
 	cfg    config.Config
-	pool   *cloud.Pool
+	pool   *alibaba.Pool
 	creds  cloud.CredentialSource // when the invocation brings none (local runs)
 	log    *slog.Logger
 	region string // the function's own region, for payloads that name none
@@ -41,7 +42,7 @@ type Handler struct {
 
 // New builds a Handler. creds serves invocations that carry no credentials of their own;
 // region is the function's region (FC_REGION), used when a payload names none.
-func New(cfg config.Config, pool *cloud.Pool, creds cloud.CredentialSource, log *slog.Logger, region string) *Handler {
+func New(cfg config.Config, pool *alibaba.Pool, creds cloud.CredentialSource, log *slog.Logger, region string) *Handler {
 	return &Handler{cfg: cfg, pool: pool, creds: creds, log: log, region: region}
 }
 
@@ -221,12 +222,12 @@ func MarshalReport(r *Report) ([]byte, error) { return json.Marshal(r) }
 // Setup builds a Handler and the process-wide connection pool it uses from the configuration;
 // close releases the pool.
 func Setup(cfg config.Config, creds cloud.CredentialSource, log *slog.Logger, region string) (h *Handler, close func(), err error) {
-	opts := cloud.DefaultOptions()
+	opts := alibaba.DefaultOptions()
 	opts.API = cfg.API
 	opts.ECSEndpoint = cfg.ECSEndpoint
 	opts.EBSEndpoint = cfg.EBSEndpoint
 	opts.MaxQPS = cfg.MaxQPS
-	pool, err := cloud.NewPool(opts)
+	pool, err := alibaba.NewPool(opts)
 	if err != nil {
 		return nil, nil, err
 	}

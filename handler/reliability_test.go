@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/config"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
@@ -99,8 +100,8 @@ func relConfig(t testing.TB, srv *emulator.Server, extra ...string) config.Confi
 
 // relPoolOptions are the pool options Setup uses (the default number of attempts per call),
 // with backoff 100 times shorter.
-func relPoolOptions(cfg config.Config) cloud.Options {
-	o := cloud.DefaultOptions()
+func relPoolOptions(cfg config.Config) alibaba.Options {
+	o := alibaba.DefaultOptions()
 	o.API, o.ECSEndpoint, o.EBSEndpoint, o.MaxQPS = cfg.API, cfg.ECSEndpoint, cfg.EBSEndpoint, cfg.MaxQPS
 	o.RequestTimeout = 3 * time.Second
 	o.Retry.BaseDelay, o.Retry.MaxDelay = o.Retry.BaseDelay/100, o.Retry.MaxDelay/100
@@ -108,9 +109,9 @@ func relPoolOptions(cfg config.Config) cloud.Options {
 }
 
 // relNewHandler builds a Handler (one function instance) with its own connection pool.
-func relNewHandler(t testing.TB, cfg config.Config, o cloud.Options, creds cloud.CredentialSource, log *slog.Logger) *Handler {
+func relNewHandler(t testing.TB, cfg config.Config, o alibaba.Options, creds cloud.CredentialSource, log *slog.Logger) *Handler {
 	t.Helper()
-	pool, err := cloud.NewPool(o)
+	pool, err := alibaba.NewPool(o)
 	if err != nil {
 		t.Fatalf("pool: %v", err)
 	}
@@ -297,7 +298,7 @@ func TestReliabilityFaultsConverge(t *testing.T) {
 // disk, one secondary per auto-created disk, and no delivery reports a failure it cannot heal.
 func TestReliabilityConcurrentDuplicates(t *testing.T) {
 	relSkipShort(t)
-	for _, api := range []string{cloud.APIEBS, cloud.APIECS} {
+	for _, api := range []string{alibaba.APIEBS, alibaba.APIECS} {
 		t.Run(api, func(t *testing.T) {
 			st, ids := relWorld(12)
 			st.Faults.LatencyMs = 2 // spreads each call, so that the deliveries interleave
@@ -365,7 +366,7 @@ func relCrashWorld(api string) (*emulator.State, []string) {
 	s2 := emutest.Secondary(p2, "d-uf6crash2", relDstZone, emutest.BackRef(p2.DiskID),
 		emutest.Named("absr-secondary-d-bp1crash2"))
 	st := emutest.World(p0, p1, p2, s0, s1, s2)
-	if api == cloud.APIECS {
+	if api == alibaba.APIECS {
 		st.Pairs = append(st.Pairs, emutest.LegacyPair("rp-crash0", p0, s0, "inactive"),
 			emutest.LegacyPair("rp-crash1", p1, s1, "active"))
 	} else {
@@ -379,7 +380,7 @@ func relCrashWorld(api string) (*emulator.State, []string) {
 // the next event, and by the next sweep, with no second pair or disk.
 func TestReliabilityCrashHealing(t *testing.T) {
 	relSkipShort(t)
-	for _, api := range []string{cloud.APIEBS, cloud.APIECS} {
+	for _, api := range []string{alibaba.APIEBS, alibaba.APIECS} {
 		for _, via := range []string{"event", "sweep"} {
 			t.Run(api+" "+via, func(t *testing.T) {
 				st, ids := relCrashWorld(api)
@@ -422,7 +423,7 @@ func TestReliabilityDeadline(t *testing.T) {
 	st.Faults.LatencyMs = 120
 	srv := emutest.Start(t, st)
 	cfg := relConfig(t, srv)
-	pool, err := cloud.NewPool(relPoolOptions(cfg))
+	pool, err := alibaba.NewPool(relPoolOptions(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +494,7 @@ func relOwnGoroutines() string {
 		if strings.Contains(g, "TestReliabilityDeadline") {
 			continue
 		}
-		if strings.Contains(g, "absr-autopair/internal/pairing.") || strings.Contains(g, "absr-autopair/internal/cloud.") ||
+		if strings.Contains(g, "absr-autopair/internal/pairing.") || strings.Contains(g, "absr-autopair/internal/cloud") ||
 			strings.Contains(g, "alibaba-cloud-sdk-go") {
 			out = append(out, g)
 		}

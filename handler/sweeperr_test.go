@@ -21,7 +21,7 @@ type listingRefused struct {
 
 func (a listingRefused) DisksByTag(ctx context.Context, region, key, value string, fn func([]cloud.Disk) error) error {
 	if region == a.region {
-		return &cloud.Error{Action: "ecs:DescribeDisks", Code: "Forbidden.RAM", Message: "no permission", HTTPStatus: 403}
+		return &cloud.Error{Action: "ecs:DescribeDisks", Kind: cloud.KindDenied, Code: "Forbidden.RAM", Message: "no permission", HTTPStatus: 403}
 	}
 	return a.Cloud.DisksByTag(ctx, region, key, value, fn)
 }
@@ -35,7 +35,7 @@ func TestSweepErrorWithRetryableDisks(t *testing.T) {
 		Tags: map[string]string{"dr": "enabled", pairing.TagSecondaryDisk: "d-s"}})
 	c.AddDisk(cloud.Disk{ID: "d-s", RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: "cloud_essd",
 		PerformanceLevel: "PL1", Size: 100, Status: "Available"})
-	c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "Throttling.User", Retryable: true, HTTPStatus: 400}, -1)
+	c.Fail(fakecloud.CreatePair, &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Retryable: true, HTTPStatus: 400}, -1)
 
 	cfg := config.Config{Pairing: pairing.DefaultOptions(), SourceRegions: []string{"cn-hangzhou", "cn-beijing"}}
 	cfg.Pairing.Routes = map[string]pairing.Route{"cn-hangzhou": {Region: "cn-shanghai"}}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -77,16 +78,16 @@ func engineOptions(concurrency int) pairing.Options {
 	return o
 }
 
-// newPool points a cloud.Pool at srv.
-func newPool(tb testing.TB, srv *emulator.Server, maxQPS float64, retry cloud.RetryPolicy) *cloud.Pool {
+// newPool points a alibaba.Pool at srv.
+func newPool(tb testing.TB, srv *emulator.Server, maxQPS float64, retry alibaba.RetryPolicy) *alibaba.Pool {
 	tb.Helper()
-	o := cloud.DefaultOptions()
+	o := alibaba.DefaultOptions()
 	o.ECSEndpoint, o.EBSEndpoint = srv.URL(), srv.URL()
 	o.MaxQPS = maxQPS
 	if retry.MaxAttempts > 0 {
 		o.Retry = retry
 	}
-	pool, err := cloud.NewPool(o)
+	pool, err := alibaba.NewPool(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -190,7 +191,7 @@ func (m *memSampler) Stop() (heapMiB, totalMiB float64) {
 }
 
 // cloudRetryDefault: the production retry policy (the zero value means the defaults).
-func cloudRetryDefault() cloud.RetryPolicy { return cloud.RetryPolicy{} }
+func cloudRetryDefault() alibaba.RetryPolicy { return alibaba.RetryPolicy{} }
 
 func withTimeout(tb testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -22,7 +23,7 @@ func TestSweepUnderFaultsPairsEachDiskOnce(t *testing.T) {
 	st := sweepWorld(n)
 	st.Faults = emulator.Faults{ThrottlePercent: 10, ResetPercent: 5, LostResponsePercent: 3, Seed: 7}
 	srv := emutest.Start(t, st)
-	pool := newPool(t, srv, 0, cloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
+	pool := newPool(t, srv, 0, alibaba.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
 	e := pairing.New(pool.Client(emulatorCreds()), engineOptions(16))
 
 	const maxSweeps = 4
@@ -100,7 +101,7 @@ func TestSweepResumesAfterDeadline(t *testing.T) {
 	st := sweepWorld(n)
 	st.Faults = emulator.Faults{LatencyMs: 3, Seed: 3} // >= 9 ms a disk, 4 at a time: >= 450 ms in all
 	srv := emutest.Start(t, st)
-	pool := newPool(t, srv, 0, cloud.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
+	pool := newPool(t, srv, 0, alibaba.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
 	e := pairing.New(pool.Client(emulatorCreds()), engineOptions(4))
 
 	results, err := e.Sweep(withTimeout(t, 200*time.Millisecond), []string{src})

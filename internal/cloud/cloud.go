@@ -1,5 +1,8 @@
-// Package cloud is the engine's narrow view of ECS and EBS: the few calls it needs, the
-// records it reads, and the errors it must tell apart. Adapters over the real SDK live here too.
+// Package cloud is the port between the engine and ECS/EBS: the few calls the engine needs (API),
+// the records it reads, the errors it must tell apart (Error and its Kind), the trace of the
+// requests sent, and the sanitizer that keeps credentials out of every string. It imports no SDK:
+// the adapter over the Alibaba Cloud SDK is package alibaba beside it, and the engine's tests
+// use the in-memory fakecloud.
 package cloud
 
 import "context"
@@ -64,6 +67,10 @@ type CreatePairInput struct {
 	ClientToken         string
 }
 
+// MaxPairIDs is how many pair IDs one PairsByID call takes: EBS DescribeDiskReplicaPairs
+// accepts PairIds, a comma list of at most 100.
+const MaxPairIDs = 100
+
 // API is everything the pairing engine asks of the cloud. Implementations are safe for
 // concurrent use, retry what is retryable within the context's deadline, and return *Error.
 type API interface {
@@ -82,8 +89,8 @@ type API interface {
 	ListPairs(ctx context.Context, region string) ([]Pair, error)
 	// PairsByID returns those of ids (at most MaxPairIDs) that are replica pairs whose primary
 	// disk is in region, in one request where it can; unknown IDs are left out. Only the EBS
-	// family can filter by pair ID: the legacy family answers an *Error with Code
-	// CodeUnsupported (and errors.Is(err, errors.ErrUnsupported)) without sending anything.
+	// family can filter by pair ID: the legacy family answers an *Error of KindUnsupported
+	// (errors.Is(err, errors.ErrUnsupported)) without sending anything.
 	PairsByID(ctx context.Context, region string, ids []string) ([]Pair, error)
 	// CreatePair creates a replica pair and returns its ID.
 	CreatePair(ctx context.Context, in CreatePairInput) (string, error)
@@ -91,24 +98,6 @@ type API interface {
 	StartPair(ctx context.Context, region, pairID, clientToken string) error
 	// ReplicationZones lists, by region, the zones where async replication is available (EBS
 	// DescribeRegions with ResourceType=ear, sent in region). The legacy family answers an
-	// *Error with Code CodeUnsupported without sending anything.
+	// *Error of KindUnsupported without sending anything.
 	ReplicationZones(ctx context.Context, region string) (map[string][]string, error)
-}
-
-// Actions lists, as RAM action names, every OpenAPI action the adapters in this package can call,
-// for both API families. policy.json grants exactly these.
-func Actions() []string {
-	return []string{
-		"ecs:DescribeDisks",
-		"ecs:CreateDisk",
-		"ecs:TagResources",
-		"ebs:CreateDiskReplicaPair",
-		"ebs:StartDiskReplicaPair",
-		"ebs:DescribeDiskReplicaPairs",
-		"ebs:DescribeRegions", // which zones support async replication, to explain a refusal
-		// The legacy 2014-05-26 family, used when ABSR_API=ecs.
-		"ecs:CreateDiskReplicaPair",
-		"ecs:StartDiskReplicaPair",
-		"ecs:DescribeDiskReplicaPairs",
-	}
 }

@@ -3,9 +3,6 @@ package cloud
 import (
 	"errors"
 	"fmt"
-	"sync"
-
-	credproviders "github.com/aliyun/credentials-go/credentials/providers"
 )
 
 // Credentials sign requests: an AccessKey pair, with a SecurityToken for STS credentials such as
@@ -46,8 +43,8 @@ func (c Credentials) String() string {
 // GoString keeps %#v from printing the fields.
 func (c Credentials) GoString() string { return c.String() }
 
-// secrets lists the values Sanitize must scrub from anything derived from a request signed with c.
-func (c Credentials) secrets() []string {
+// Secrets lists the values Sanitize must scrub from anything derived from a request signed with c.
+func (c Credentials) Secrets() []string {
 	return []string{c.AccessKeySecret, c.SecurityToken, c.AccessKeyID}
 }
 
@@ -57,47 +54,4 @@ func maskID(id string) string {
 		return "****"
 	}
 	return id[:4] + "****"
-}
-
-// DefaultCredentials returns the credentials-go default chain: the environment
-// (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN),
-// OIDC, the Alibaba Cloud CLI profile, ~/.alibabacloud/credentials, the ECS instance role, and
-// ALIBABA_CLOUD_CREDENTIALS_URI. It is meant for local runs; in Function Compute pass the
-// invocation's Credentials instead. The chain is built on first use.
-func DefaultCredentials() CredentialSource {
-	return &chainSource{}
-}
-
-// chainSource adapts a credentials-go provider to CredentialSource. The SDK does not accept
-// credentials-go providers (SDK.UnsupportedCredential), and the default chain remembers the last
-// provider that worked in an unguarded field, so calls are serialized here.
-type chainSource struct {
-	mu       sync.Mutex
-	provider credproviders.CredentialsProvider
-}
-
-func (s *chainSource) Retrieve() (Credentials, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.provider == nil {
-		s.provider = credproviders.NewDefaultCredentialsProvider()
-	}
-	cc, err := s.provider.GetCredentials()
-	if err != nil {
-		return Credentials{}, fmt.Errorf("default credential chain: %w", err)
-	}
-	if cc == nil {
-		return Credentials{}, errors.New("default credential chain returned no credentials")
-	}
-	return Credentials{
-		AccessKeyID:     cc.AccessKeyId,
-		AccessKeySecret: cc.AccessKeySecret,
-		SecurityToken:   cc.SecurityToken,
-	}.Retrieve()
-}
-
-// ProviderSource adapts any credentials-go provider (for example a RAM role ARN provider) to
-// CredentialSource.
-func ProviderSource(p credproviders.CredentialsProvider) CredentialSource {
-	return &chainSource{provider: p}
 }

@@ -4,44 +4,46 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/url"
 	"strings"
-	"syscall"
-
-	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 )
 
-// Codes this package gives to failures that never got an answer from the service. Service
-// codes (Throttling.User, OperationDenied, ...) are passed through unchanged.
+// Kind is what an Error means to the engine, whatever the service called it. The adapter sets it
+// from the service's error code (or the failure that kept an answer from arriving), so the engine
+// maps kinds to its reasons and never reads a provider's error codes.
+type Kind string
+
 const (
-	CodeInvalidInput      = "Client.InvalidInput"      // the caller's arguments were unusable; nothing was sent
-	CodeInvalidResponse   = "Client.InvalidResponse"   // the service answered 2xx without a field we need
-	CodeCredentials       = "Client.Credentials"       // no usable credentials
-	CodeTimeout           = "Client.Timeout"           // connect or read timeout
-	CodeConnectionReset   = "Client.ConnectionReset"   // connection reset or closed mid-request
-	CodeConnectionRefused = "Client.ConnectionRefused" // nothing listens at the endpoint
-	CodeTransport         = "Client.Transport"         // other transport failure (DNS, TLS, proxy, ...)
-	CodeDeadlineExceeded  = "Client.DeadlineExceeded"  // the context's deadline came before an answer, or left no time for (another) attempt
-	CodeCanceled          = "Client.Canceled"          // the context was canceled
-	CodeUnsupported       = "Client.Unsupported"       // the configured API family has no such call; nothing was sent
+	KindUnknown             Kind = ""                     // none of the below
+	KindThrottled           Kind = "throttled"            // flow control: slow down and retry
+	KindUnavailable         Kind = "unavailable"          // the service failed (5xx, InternalError, ServiceUnavailable, ...)
+	KindNotFound            Kind = "not_found"            // a resource the call names does not exist
+	KindDenied              Kind = "denied"               // the caller lacks the permission (RAM)
+	KindQuotaExceeded       Kind = "quota_exceeded"       // a quota of the account is used up
+	KindInsufficientBalance Kind = "insufficient_balance" // the account cannot pay
+	KindInvalidStatus       Kind = "invalid_status"       // a resource is not in a state that allows the call (yet)
+	KindSecondaryAttached   Kind = "secondary_attached"   // a pair cannot start: its secondary disk is attached
+	KindIdempotencyConflict Kind = "idempotency_conflict" // a ClientToken came back with other parameters
+	KindChargeTypeRefused   Kind = "charge_type_refused"  // the service does not sell the charge type asked for (here)
+	KindCredentials         Kind = "credentials"          // credentials missing, unusable or refused
+	KindInvalidInput        Kind = "invalid_input"        // the adapter refused the arguments; nothing was sent
+	KindInvalidResponse     Kind = "invalid_response"     // the service answered 2xx without what the call needs
+	KindTimeout             Kind = "timeout"              // connect or read timeout of one attempt
+	KindTransport           Kind = "transport"            // connection refused or reset, DNS, TLS, proxy, ...
+	KindDeadline            Kind = "deadline"             // the context's deadline came first (errors.Is context.DeadlineExceeded)
+	KindCanceled            Kind = "canceled"             // the context was canceled (errors.Is context.Canceled)
+	KindUnsupported         Kind = "unsupported"          // the configured API family has no such call (errors.Is errors.ErrUnsupported)
 )
 
-// maxMessageLen bounds messages copied from responses: a proxy in the path may answer with a
-// whole HTML page.
-const maxMessageLen = 512
-
-// Error is the one error type the adapters return. Every string in it has been sanitized.
+// Error is the one error type implementations of API return. Every string in it has been
+// sanitized.
 type Error struct {
 	Action     string // RAM-style action, e.g. "ebs:CreateDiskReplicaPair"
-	Code       string // the service's error code, or one of the Code* constants above
+	Kind       Kind
+	Code       string // the service's error code, or the adapter's name for a local failure: for people, not for decisions
 	Message    string
 	RequestID  string
 	HTTPStatus int  // 0 when no response was received
 	Retryable  bool // a later attempt may succeed (throttling, unavailability, lost connections)
-
-	cause error // only context errors and errors.ErrUnsupported, so that errors.Is works on them
 }
 
 func (e *Error) Error() string {
@@ -70,24 +72,34 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap exposes context.DeadlineExceeded / context.Canceled / errors.ErrUnsupported and nothing else: SDK errors
-// carry request URLs with credentials and must not be reachable from outside.
-func (e *Error) Unwrap() error { return e.cause }
+// Unwrap exposes context.DeadlineExceeded, context.Canceled or errors.ErrUnsupported, by Kind,
+// and nothing else: the SDK's errors carry request URLs with credentials and must not be reachable.
+func (e *Error) Unwrap() error {
+	switch e.Kind {
+	case KindDeadline:
+		return context.DeadlineExceeded
+	case KindCanceled:
+		return context.Canceled
+	case KindUnsupported:
+		return errors.ErrUnsupported
+	}
+	return nil
+}
 
-// Code returns the error code of err: the service's code for service errors, a Code* constant for
-// local failures, "" for nil or errors that did not come from this package.
-func Code(err error) string {
+// KindOf returns the Kind of err: an *Error's own, KindDeadline or KindCanceled for the context
+// errors, KindUnknown for nil and anything else.
+func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Code
+		return e.Kind
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return CodeDeadlineExceeded
+		return KindDeadline
 	case errors.Is(err, context.Canceled):
-		return CodeCanceled
+		return KindCanceled
 	}
-	return ""
+	return KindUnknown
 }
 
 // IsRetryable reports whether a later attempt of the same call may succeed.
@@ -97,115 +109,4 @@ func IsRetryable(err error) bool {
 		return e.Retryable
 	}
 	return errors.Is(err, context.DeadlineExceeded)
-}
-
-// retryableCode reports whether a service error code means "try again later". Throttling arrives
-// as 400, 403 or 429, so the code decides, not the HTTP status.
-func retryableCode(code string) bool {
-	switch code {
-	case "InternalError", "RequestTimeout", "LastTokenProcessing", "IdempotentProcessing",
-		"OperationConflict", "LimitedRequest":
-		return true
-	}
-	return strings.HasPrefix(code, "Throttling") ||
-		strings.HasSuffix(code, ".LimitedRequest") ||
-		strings.HasPrefix(code, "ServiceUnavailable") ||
-		strings.HasPrefix(code, "InternalError.")
-}
-
-// classify turns whatever the SDK returned into a sanitized *Error. secrets are the literal values
-// (access key secret, security token, ...) to scrub from every string.
-func classify(action string, err error, secrets []string) *Error {
-	if err == nil {
-		return nil
-	}
-	var own *Error
-	if errors.As(err, &own) {
-		return own
-	}
-	out := &Error{Action: action}
-	var serverErr *sdkerrors.ServerError
-	var clientErr *sdkerrors.ClientError
-	switch {
-	case errors.As(err, &serverErr):
-		out.HTTPStatus = serverErr.HttpStatus()
-		out.Code = serverErr.ErrorCode()
-		out.RequestID = serverErr.RequestId()
-		out.Message = serverErr.Message()
-		if out.Code == "" {
-			// Not an OpenAPI error body (a proxy, a load balancer): name it by its status.
-			out.Code = fmt.Sprintf("HTTP%d", out.HTTPStatus)
-		}
-		out.Retryable = retryableCode(out.Code) || out.HTTPStatus >= 500
-	case errors.As(err, &clientErr):
-		out.Code = clientErr.ErrorCode()
-		out.Message = clientErr.Message()
-		if origin := clientErr.OriginError(); origin != nil {
-			t := classifyTransport(origin)
-			out.Message += ": " + t.Message
-			out.Retryable = t.Retryable
-		}
-		if out.Code == sdkerrors.TimeoutErrorCode {
-			out.Retryable = true
-		}
-	default:
-		t := classifyTransport(err)
-		out.Code, out.Message, out.Retryable = t.Code, t.Message, t.Retryable
-	}
-	z := NewSanitizer(secrets...)
-	out.Message = truncate(z.Sanitize(out.Message), maxMessageLen)
-	out.RequestID = z.Sanitize(out.RequestID)
-	return out
-}
-
-// classifyTransport names a failure of the HTTP exchange itself. The message keeps the
-// operation and host of a *url.Error but never its query, where the signature lives.
-func classifyTransport(err error) *Error {
-	out := &Error{Code: CodeTransport}
-	msg := err.Error()
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		host := ""
-		if u, perr := url.Parse(urlErr.URL); perr == nil {
-			host = u.Scheme + "://" + u.Host
-		}
-		msg = fmt.Sprintf("%s %s: %v", urlErr.Op, host, urlErr.Err)
-	}
-	out.Message = msg
-	var netErr net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		out.Code, out.Retryable = CodeTimeout, true
-	case errors.Is(err, syscall.ECONNREFUSED):
-		out.Code = CodeConnectionRefused
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
-		errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		strings.Contains(msg, "server closed idle connection"),
-		strings.Contains(msg, "connection reset by peer"):
-		out.Code, out.Retryable = CodeConnectionReset, true
-	}
-	return out
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Cut on a rune boundary.
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "..."
-}
-
-func inputError(action, format string, args ...any) *Error {
-	return &Error{Action: action, Code: CodeInvalidInput, Message: fmt.Sprintf(format, args...)}
-}
-
-func contextError(action string, err error) *Error {
-	if errors.Is(err, context.Canceled) {
-		return &Error{Action: action, Code: CodeCanceled, Message: "context canceled", cause: context.Canceled}
-	}
-	return &Error{Action: action, Code: CodeDeadlineExceeded, Retryable: true,
-		Message: "no time left before the deadline", cause: context.DeadlineExceeded}
 }

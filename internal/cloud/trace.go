@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// Attempt is one HTTP request an adapter sent.
+// Attempt is one request an adapter sent.
 type Attempt struct {
 	Action    string // RAM-style, e.g. "ecs:DescribeDisks"
 	Region    string
@@ -33,6 +33,12 @@ func WithTrace(ctx context.Context) (context.Context, *Trace) {
 func traceFrom(ctx context.Context) *Trace {
 	t, _ := ctx.Value(traceKey{}).(*Trace)
 	return t
+}
+
+// RecordAttempt records a in the traces of ctx (none: nothing). Adapters call it once per request
+// they send, retries included.
+func RecordAttempt(ctx context.Context, a Attempt) {
+	traceFrom(ctx).record(a)
 }
 
 func (t *Trace) record(a Attempt) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 )
 
 type ramPolicy struct {
@@ -65,7 +65,7 @@ func TestPolicyGrantsExactlyTheAdapterActions(t *testing.T) {
 		}
 	}
 	needed := map[string]bool{}
-	for _, a := range cloud.Actions() {
+	for _, a := range alibaba.Actions() {
 		needed[a] = true
 		if !granted[a] {
 			t.Errorf("policy.json does not grant %s, which the adapters call", a)

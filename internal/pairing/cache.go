@@ -2,6 +2,7 @@ package pairing
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
@@ -210,7 +211,7 @@ func (r *run) prefetchMarkedPairs(ctx context.Context, region string, eligible [
 		pairs, err := r.api.PairsByID(tctx, region, ids)
 		traced := requestIDs()
 		if err != nil {
-			if errorCode(err) == cloud.CodeUnsupported {
+			if errors.Is(err, errors.ErrUnsupported) {
 				return // the legacy family: no batch will do better
 			}
 			continue

@@ -11,7 +11,7 @@ import (
 // A read timed out by the HTTP client's timer set to the time left is the deadline, even when
 // the context has not reported it yet; a timeout with time to spare is a network error.
 func TestClassifyTimeoutAtDeadline(t *testing.T) {
-	timeout := &cloud.Error{Action: "ecs:DescribeDisks", Code: cloud.CodeTimeout, Retryable: true}
+	timeout := &cloud.Error{Action: "ecs:DescribeDisks", Kind: cloud.KindTimeout, Code: "Client.Timeout", Retryable: true}
 
 	// The deadline is now: the context's timer may not have fired yet.
 	atDeadline, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Millisecond))

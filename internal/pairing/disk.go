@@ -3,6 +3,7 @@ package pairing
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -280,9 +281,8 @@ func explainRefusal(res Result, d cloud.Disk, in cloud.CreatePairInput, err erro
 	if res.Retryable || res.Reason == ReasonDeadlineExceeded || res.Reason == ReasonCanceled {
 		return res
 	}
-	text := strings.ToLower(errorCode(err) + " " + err.Error())
 	switch {
-	case in.ChargeType == "POSTPAY" && (strings.Contains(text, "chargetype") || strings.Contains(text, "postpay") || strings.Contains(text, "postpaid")):
+	case in.ChargeType == "POSTPAY" && cloud.KindOf(err) == cloud.KindChargeTypeRefused:
 		res.Reason = ReasonChargeTypeRefused
 		res.Message = "the API refused a pay-as-you-go (POSTPAY) pair; where only subscription is sold (the international site), " +
 			"set ABSR_CHARGE_TYPE=PREPAY and ABSR_PERIOD (months, default 1): " + res.Message
@@ -321,7 +321,7 @@ func (r *run) replicatingNow(ctx context.Context, region, pairID string) bool {
 	}
 	pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
 	if err != nil {
-		if errorCode(err) == cloud.CodeUnsupported {
+		if errors.Is(err, errors.ErrUnsupported) {
 			_, ok := r.currentPair(ctx, region, started)
 			return ok
 		}

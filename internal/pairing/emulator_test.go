@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -30,11 +31,11 @@ func emulatorWorld() (*emulator.State, []string) {
 
 func emulatorAPI(t *testing.T, srv *emulator.Server, family string, attempts int) cloud.API {
 	t.Helper()
-	o := cloud.DefaultOptions()
+	o := alibaba.DefaultOptions()
 	o.API, o.ECSEndpoint, o.EBSEndpoint = family, srv.URL(), srv.URL()
 	o.MaxQPS = 0
-	o.Retry = cloud.RetryPolicy{MaxAttempts: attempts, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond}
-	pool, err := cloud.NewPool(o)
+	o.Retry = alibaba.RetryPolicy{MaxAttempts: attempts, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond}
+	pool, err := alibaba.NewPool(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestAgainstEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the emulator")
 	}
-	for _, family := range []string{cloud.APIEBS, cloud.APIECS} {
+	for _, family := range []string{alibaba.APIEBS, alibaba.APIECS} {
 		t.Run(family, func(t *testing.T) {
 			st, ids := emulatorWorld()
 			srv := emutest.Start(t, st)
@@ -152,7 +153,7 @@ func TestAgainstFaultyEmulator(t *testing.T) {
 	o.PollInterval = 20 * time.Millisecond
 	o.DiskWait = 5 * time.Second
 	// Few adapter retries: the engine's repeated deliveries must converge.
-	e := pairing.New(emulatorAPI(t, srv, cloud.APIEBS, 3), o)
+	e := pairing.New(emulatorAPI(t, srv, alibaba.APIEBS, 3), o)
 	ctx := withTimeout(t, 60*time.Second)
 
 	var results []pairing.Result

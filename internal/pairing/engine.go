@@ -582,7 +582,7 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 		tctx, requestIDs := traceCalls(ctx)
 		disks, err := r.api.InstanceDisks(tctx, in.region, in.id)
 		self.readIDs = append(self.readIDs, requestIDs()...)
-		notFound := err != nil && reasonForCode(errorCode(err)) == ReasonNotFound
+		notFound := err != nil && cloud.KindOf(err) == cloud.KindNotFound
 		switch {
 		case err != nil && !(in.created && notFound):
 			self.finish(self.fail(ctx, err, "listing the instance's disks"))

@@ -300,7 +300,7 @@ func TestInstanceTargets(t *testing.T) {
 	})
 	t.Run("listing error", func(t *testing.T) {
 		c := newWorld()
-		c.Fail(fakecloud.InstanceDisks, &cloud.Error{Code: "Throttling.User", Retryable: true}, -1)
+		c.Fail(fakecloud.InstanceDisks, &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Retryable: true}, -1)
 		res := pairing.New(c, testOptions()).Pair(context.Background(),
 			[]pairing.Target{{Region: src, InstanceIDs: []string{"i-new"}}})
 		if len(res) != 1 || res[0].Reason != pairing.ReasonThrottled || !res[0].Retryable {

@@ -3,7 +3,6 @@ package pairing
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
@@ -75,7 +74,7 @@ func classify(ctx context.Context, err error) (reason string, retryable bool) {
 	case errors.Is(err, errIncomplete):
 		return ReasonInternalError, true
 	}
-	return reasonForCode(errorCode(err)), isRetryable(err)
+	return reasonFor(err), cloud.IsRetryable(err)
 }
 
 // cutByDeadline tells whether err is an attempt timed out at the context's deadline. The SDK
@@ -83,54 +82,34 @@ func classify(ctx context.Context, err error) (reason string, retryable bool) {
 // that timer may fire a moment before the context reports it is done.
 func cutByDeadline(ctx context.Context, err error) bool {
 	deadline, ok := ctx.Deadline()
-	return ok && errorCode(err) == cloud.CodeTimeout && time.Until(deadline) < deadlineSlack
+	return ok && cloud.KindOf(err) == cloud.KindTimeout && time.Until(deadline) < deadlineSlack
 }
 
 // deadlineSlack absorbs the scheduling gap between the two timers.
 const deadlineSlack = 5 * time.Millisecond
 
-// reasonForCode maps an Alibaba Cloud error code (platform-facts.md section 3) to a reason.
-func reasonForCode(code string) string {
-	has := func(prefixes ...string) bool {
-		for _, p := range prefixes {
-			if strings.HasPrefix(code, p) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case code == "":
-		return ReasonAPIError
-	case has("Throttling") || strings.HasSuffix(code, ".LimitedRequest"):
-		return ReasonThrottled
-	case has("Forbidden", "NoPermission") || code == "OperationDenied.NoPermission":
-		return ReasonPermissionDenied
-	case strings.Contains(code, "QuotaExceed"):
-		return ReasonQuotaExceeded
-	case has("InvalidAccountStatus"):
-		return ReasonInsufficientBalance
-	case code == "OperationDenied.StandbyDeviceAttached":
-		return ReasonSecondaryAttached
-	case code == "OperationDenied.InvalidStatus" || has("IncorrectDiskStatus", "IncorrectStatus", "InvalidStatus"):
-		return ReasonInvalidStatus
-	case has("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurityToken"):
-		return ReasonCredentials
-	case code == "NoSuchResource" || strings.HasSuffix(code, ".NotFound"):
-		return ReasonNotFound
-	case code == "IdempotentParameterMismatch":
-		return ReasonIdempotencyConflict
-	case has("ServiceUnavailable", "InternalError", "RequestTimeout") || strings.HasPrefix(code, "HTTP5"):
-		return ReasonUnavailable
-	case code == cloud.CodeTimeout || code == cloud.CodeConnectionReset ||
-		code == cloud.CodeConnectionRefused || code == cloud.CodeTransport:
-		return ReasonNetwork
-	case code == cloud.CodeCredentials:
-		return ReasonCredentials
-	case code == cloud.CodeDeadlineExceeded:
-		return ReasonDeadlineExceeded
-	case code == cloud.CodeCanceled:
-		return ReasonCanceled
+// reasons maps the kinds of cloud errors to reasons; a kind not listed is api_error.
+var reasons = map[cloud.Kind]string{
+	cloud.KindThrottled:           ReasonThrottled,
+	cloud.KindDenied:              ReasonPermissionDenied,
+	cloud.KindQuotaExceeded:       ReasonQuotaExceeded,
+	cloud.KindInsufficientBalance: ReasonInsufficientBalance,
+	cloud.KindSecondaryAttached:   ReasonSecondaryAttached,
+	cloud.KindInvalidStatus:       ReasonInvalidStatus,
+	cloud.KindCredentials:         ReasonCredentials,
+	cloud.KindNotFound:            ReasonNotFound,
+	cloud.KindIdempotencyConflict: ReasonIdempotencyConflict,
+	cloud.KindUnavailable:         ReasonUnavailable,
+	cloud.KindTimeout:             ReasonNetwork,
+	cloud.KindTransport:           ReasonNetwork,
+	cloud.KindDeadline:            ReasonDeadlineExceeded,
+	cloud.KindCanceled:            ReasonCanceled,
+}
+
+// reasonFor names the reason of a cloud error.
+func reasonFor(err error) string {
+	if r, ok := reasons[cloud.KindOf(err)]; ok {
+		return r
 	}
 	return ReasonAPIError
 }
@@ -138,14 +117,8 @@ func reasonForCode(code string) string {
 // pairNotReady tells whether a StartPair error means "the pair (or a disk) is still settling":
 // a just-created pair is `creating` for a while and refuses to start.
 func pairNotReady(err error) bool {
-	return reasonForCode(errorCode(err)) == ReasonInvalidStatus
+	return cloud.KindOf(err) == cloud.KindInvalidStatus
 }
-
-// errorCode returns the Alibaba Cloud error code carried by err, or "".
-func errorCode(err error) string { return cloud.Code(err) }
-
-// isRetryable tells whether the same call may succeed later.
-func isRetryable(err error) bool { return cloud.IsRetryable(err) }
 
 // traceCalls returns a context whose cloud calls record their request IDs, and a function
 // returning them.

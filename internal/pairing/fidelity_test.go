@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -25,7 +25,7 @@ func pairOnEmulator(t *testing.T, srv *emulator.Server, o pairing.Options, ids .
 		ids = []string{"d-bp1primary"}
 	}
 	ctx := withTimeout(t, 20*time.Second)
-	return pairing.New(emulatorAPI(t, srv, cloud.APIEBS, 3), o).Pair(ctx, []pairing.Target{{Region: src, DiskIDs: ids}})
+	return pairing.New(emulatorAPI(t, srv, alibaba.APIEBS, 3), o).Pair(ctx, []pairing.Target{{Region: src, DiskIDs: ids}})
 }
 
 func TestPrepayPairIsBoughtForAPeriod(t *testing.T) {
@@ -169,8 +169,6 @@ func TestRouteToAZoneWithoutReplicationIsExplained(t *testing.T) {
 }
 
 func TestThrottlingCodesAreThrottling(t *testing.T) {
-	t.Skip("classifying codes that contain Throttling is helper h1's change (internal/cloud/alibaba, not on main yet); " +
-		"unskip when it lands: Rejected.Throttling is reported api_error, retryable false, today")
 	for _, code := range []string{"Throttling.User", "Throttling.Api", "Rejected.Throttling"} {
 		st := fidelityWorld()
 		st.Faults.ThrottlePercent, st.Faults.ThrottleCode = 100, code

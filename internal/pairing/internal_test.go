@@ -2,6 +2,8 @@ package pairing
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -32,33 +34,39 @@ func TestTokens(t *testing.T) {
 	}
 }
 
-func TestReasonForCode(t *testing.T) {
-	for code, want := range map[string]string{
-		"Throttling.User":                       ReasonThrottled,
-		"Throttling":                            ReasonThrottled,
-		"BLOCK.LimitedRequest":                  ReasonThrottled,
-		"Forbidden.RAM":                         ReasonPermissionDenied,
-		"NoPermission":                          ReasonPermissionDenied,
-		"OperationDenied.QuotaExceed":           ReasonQuotaExceeded,
-		"InvalidAccountStatus.NotEnoughBalance": ReasonInsufficientBalance,
-		"OperationDenied.StandbyDeviceAttached": ReasonSecondaryAttached,
-		"OperationDenied.InvalidStatus":         ReasonInvalidStatus,
-		"IncorrectDiskStatus":                   ReasonInvalidStatus,
-		"NoSuchResource":                        ReasonNotFound,
-		"InvalidDiskId.NotFound":                ReasonNotFound,
-		"InvalidAccessKeyId.NotFound":           ReasonCredentials,
-		"IdempotentParameterMismatch":           ReasonIdempotencyConflict,
-		"ServiceUnavailable":                    ReasonUnavailable,
-		"InternalError":                         ReasonUnavailable,
-		"HTTP502":                               ReasonUnavailable,
-		cloud.CodeTimeout:                       ReasonNetwork,
-		cloud.CodeCredentials:                   ReasonCredentials,
-		"OperationDenied":                       ReasonAPIError,
-		"":                                      ReasonAPIError,
+// Every kind of cloud error has its reason; the engine reads kinds, never a provider's codes.
+func TestReasonForKind(t *testing.T) {
+	for kind, want := range map[cloud.Kind]string{
+		cloud.KindThrottled:           ReasonThrottled,
+		cloud.KindDenied:              ReasonPermissionDenied,
+		cloud.KindQuotaExceeded:       ReasonQuotaExceeded,
+		cloud.KindInsufficientBalance: ReasonInsufficientBalance,
+		cloud.KindSecondaryAttached:   ReasonSecondaryAttached,
+		cloud.KindInvalidStatus:       ReasonInvalidStatus,
+		cloud.KindNotFound:            ReasonNotFound,
+		cloud.KindCredentials:         ReasonCredentials,
+		cloud.KindIdempotencyConflict: ReasonIdempotencyConflict,
+		cloud.KindUnavailable:         ReasonUnavailable,
+		cloud.KindTimeout:             ReasonNetwork,
+		cloud.KindTransport:           ReasonNetwork,
+		cloud.KindDeadline:            ReasonDeadlineExceeded,
+		cloud.KindCanceled:            ReasonCanceled,
+		cloud.KindInvalidInput:        ReasonAPIError,
+		cloud.KindInvalidResponse:     ReasonAPIError,
+		cloud.KindUnsupported:         ReasonAPIError,
+		cloud.KindUnknown:             ReasonAPIError,
 	} {
-		if got := reasonForCode(code); got != want {
-			t.Errorf("reasonForCode(%q) = %s, want %s", code, got, want)
+		err := fmt.Errorf("wrapped: %w", &cloud.Error{Kind: kind, Code: "Whatever.TheServiceSaid"})
+		if got := reasonFor(err); got != want {
+			t.Errorf("reasonFor(kind %q) = %s, want %s", kind, got, want)
 		}
+	}
+	// The code is for people: a throttling code without the kind is not throttling.
+	if got := reasonFor(&cloud.Error{Code: "Throttling.User"}); got != ReasonAPIError {
+		t.Errorf("reason read from the code: %s", got)
+	}
+	if got := reasonFor(errors.New("not from the cloud")); got != ReasonAPIError {
+		t.Errorf("foreign error: %s", got)
 	}
 }
 
@@ -70,7 +78,7 @@ func TestClassifyContext(t *testing.T) {
 		t.Errorf("after the deadline: %s %v", r, retry)
 	}
 	live := context.Background()
-	if r, retry := classify(live, &cloud.Error{Code: "Throttling.User", Retryable: true}); r != ReasonThrottled || !retry {
+	if r, retry := classify(live, &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Retryable: true}); r != ReasonThrottled || !retry {
 		t.Errorf("throttled: %s %v", r, retry)
 	}
 	if r, retry := classify(live, context.DeadlineExceeded); r != ReasonDeadlineExceeded || !retry {

@@ -323,7 +323,7 @@ func TestOutcomes(t *testing.T) {
 			name: "primary read throttled",
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))
-				c.Fail(fakecloud.DescribeDisks, &cloud.Error{Code: "Throttling.Api", Retryable: true}, 1)
+				c.Fail(fakecloud.DescribeDisks, &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.Api", Retryable: true}, 1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonThrottled, retryable: true, msgContains: "reading the disk", noChangeCall: true},
 		},
@@ -332,7 +332,7 @@ func TestOutcomes(t *testing.T) {
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
 				c.AddDisk(secondary("d-s"))
-				c.FailNth(fakecloud.DescribeDisks, 2, &cloud.Error{Code: "ServiceUnavailable", Retryable: true})
+				c.FailNth(fakecloud.DescribeDisks, 2, &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true})
 			},
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true},
 		},
@@ -341,8 +341,8 @@ func TestOutcomes(t *testing.T) {
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
 				c.AddDisk(secondary("d-s"))
-				c.FailNth(fakecloud.DescribeDisks, 2, &cloud.Error{Code: "ServiceUnavailable", Retryable: true})
-				c.FailNth(fakecloud.DescribeDisks, 3, &cloud.Error{Code: "ServiceUnavailable", Retryable: true})
+				c.FailNth(fakecloud.DescribeDisks, 2, &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true})
+				c.FailNth(fakecloud.DescribeDisks, 3, &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true})
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonUnavailable, retryable: true, secondary: "d-s",
 				msgContains: "reading secondary d-s", noChangeCall: true},
@@ -363,7 +363,7 @@ func TestOutcomes(t *testing.T) {
 			name: "back-reference listing fails",
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))
-				c.Fail(fakecloud.DisksByTag, &cloud.Error{Code: "Forbidden", Message: "denied"}, -1)
+				c.Fail(fakecloud.DisksByTag, &cloud.Error{Kind: cloud.KindDenied, Code: "Forbidden", Message: "denied"}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonPermissionDenied, msgContains: "looking for disks tagged", noChangeCall: true},
 		},
@@ -372,7 +372,7 @@ func TestOutcomes(t *testing.T) {
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
 				c.AddDisk(primary("d-p"))
 				o.AutoCreateSecondary = true
-				c.Fail(fakecloud.CreateDisk, &cloud.Error{Code: "QuotaExceed.Disk", Message: "too many disks"}, -1)
+				c.Fail(fakecloud.CreateDisk, &cloud.Error{Kind: cloud.KindQuotaExceeded, Code: "QuotaExceed.Disk", Message: "too many disks"}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonQuotaExceeded, msgContains: "creating a secondary"},
 		},
@@ -405,21 +405,21 @@ func TestOutcomes(t *testing.T) {
 		{
 			name: "throttled CreatePair",
 			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "Throttling.User", Message: "slow down", Retryable: true}, -1)
+				c.Fail(fakecloud.CreatePair, &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Message: "slow down", Retryable: true}, -1)
 			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonThrottled, retryable: true, secondary: "d-s", msgContains: "slow down"},
 		},
 		{
 			name: "permission denied on TagResources after pairing",
 			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.Fail(fakecloud.TagDisks, &cloud.Error{Code: "Forbidden.RAM", Message: "not authorized"}, -1)
+				c.Fail(fakecloud.TagDisks, &cloud.Error{Kind: cloud.KindDenied, Code: "Forbidden.RAM", Message: "not authorized"}, -1)
 			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonPermissionDenied, started: true, pairs: 1, msgContains: "marking"},
 		},
 		{
 			name: "quota exceeded",
 			setup: withBackReferenced(func(c *fakecloud.Cloud, o *pairing.Options) {
-				c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "OperationDenied.QuotaExceed", Message: "quota"}, -1)
+				c.Fail(fakecloud.CreatePair, &cloud.Error{Kind: cloud.KindQuotaExceeded, Code: "OperationDenied.QuotaExceed", Message: "quota"}, -1)
 			}),
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonQuotaExceeded},
 		},
@@ -438,7 +438,7 @@ func TestOutcomes(t *testing.T) {
 				c.AddDisk(secondary("d-s"))
 				c.AddPair(cloud.Pair{ID: "pair-1", Status: "created", SourceDiskID: "d-p", SourceRegionID: src,
 					DestinationDiskID: "d-s", DestinationRegionID: dst})
-				c.Fail(fakecloud.StartPair, &cloud.Error{Code: "OperationDenied.StandbyDeviceAttached", Message: "attached"}, -1)
+				c.Fail(fakecloud.StartPair, &cloud.Error{Kind: cloud.KindSecondaryAttached, Code: "OperationDenied.StandbyDeviceAttached", Message: "attached"}, -1)
 			},
 			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryAttached, pairs: 1},
 		},
@@ -564,7 +564,7 @@ func TestAutoCreateRetryReusesDisk(t *testing.T) {
 	c.AddDisk(primary("d-p"))
 	o := testOptions()
 	o.AutoCreateSecondary = true
-	c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "ServiceUnavailable", Retryable: true}, 1)
+	c.Fail(fakecloud.CreatePair, &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true}, 1)
 	first := pairOne(t, c, o, disksIn(src, "d-p"))
 	if first.Outcome != pairing.Failed || !first.Retryable || first.Reason != pairing.ReasonUnavailable {
 		t.Fatalf("first attempt: %+v", first)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -25,7 +26,7 @@ import (
 type noPairIDs struct{ cloud.API }
 
 func (noPairIDs) PairsByID(context.Context, string, []string) ([]cloud.Pair, error) {
-	return nil, &cloud.Error{Code: cloud.CodeUnsupported, Message: "hidden by the test"}
+	return nil, &cloud.Error{Kind: cloud.KindUnsupported, Code: "Client.Unsupported", Message: "hidden by the test"}
 }
 
 const (
@@ -111,20 +112,20 @@ func TestMarkedPairByID(t *testing.T) {
 		wantStarted bool
 		byID        bool // confirmed by ID: one pair read, no listing
 	}{
-		{"marked, started pair", cloud.APIEBS, "normal", markedPair, pairing.AlreadyPaired, true, true},
-		{"marked, pair never started", cloud.APIEBS, "created", markedPair, pairing.Paired, true, true},
-		{"marked, pair stopped on purpose", cloud.APIEBS, "stopped", markedPair, pairing.AlreadyPaired, false, true},
-		{"marked, pair needs an operator", cloud.APIEBS, "create_failed", markedPair, pairing.AlreadyPaired, false, true},
-		{"stale mark: another disk's pair", cloud.APIEBS, "normal", "pair-cn-theirs", pairing.Paired, true, false},
-		{"stale mark: no such pair", cloud.APIEBS, "normal", "pair-cn-nosuch", pairing.Paired, true, false},
-		{"stale mark: deleted pair, in no pair now", cloud.APIEBS, "", "pair-cn-gone", pairing.Skipped, false, false},
-		{"legacy family, started pair", cloud.APIECS, "active", markedPair, pairing.AlreadyPaired, true, false},
-		{"legacy family, pair never started", cloud.APIECS, "inactive", markedPair, pairing.Paired, true, false},
+		{"marked, started pair", alibaba.APIEBS, "normal", markedPair, pairing.AlreadyPaired, true, true},
+		{"marked, pair never started", alibaba.APIEBS, "created", markedPair, pairing.Paired, true, true},
+		{"marked, pair stopped on purpose", alibaba.APIEBS, "stopped", markedPair, pairing.AlreadyPaired, false, true},
+		{"marked, pair needs an operator", alibaba.APIEBS, "create_failed", markedPair, pairing.AlreadyPaired, false, true},
+		{"stale mark: another disk's pair", alibaba.APIEBS, "normal", "pair-cn-theirs", pairing.Paired, true, false},
+		{"stale mark: no such pair", alibaba.APIEBS, "normal", "pair-cn-nosuch", pairing.Paired, true, false},
+		{"stale mark: deleted pair, in no pair now", alibaba.APIEBS, "", "pair-cn-gone", pairing.Skipped, false, false},
+		{"legacy family, started pair", alibaba.APIECS, "active", markedPair, pairing.AlreadyPaired, true, false},
+		{"legacy family, pair never started", alibaba.APIECS, "inactive", markedPair, pairing.Paired, true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			legacy := tc.family == cloud.APIECS
+			legacy := tc.family == alibaba.APIECS
 			ctx := withTimeout(t, 30*time.Second)
 			event := []pairing.Target{{Region: src, DiskIDs: []string{markedDisk}}}
 
@@ -187,8 +188,8 @@ func TestMarkedPairLookupFallsBack(t *testing.T) {
 		c.AddPair(mine)
 		return c
 	}
-	throttled := &cloud.Error{Code: "Throttling.User", Retryable: true, HTTPStatus: 400}
-	unavailable := &cloud.Error{Code: "ServiceUnavailable", Retryable: true, HTTPStatus: 503}
+	throttled := &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Retryable: true, HTTPStatus: 400}
+	unavailable := &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true, HTTPStatus: 503}
 	cases := []struct {
 		name       string
 		setup      func(*fakecloud.Cloud)
@@ -288,14 +289,14 @@ func (c startedElsewhere) StartPair(ctx context.Context, region, pairID, token s
 	if err := c.Cloud.StartPair(ctx, region, pairID, token); err != nil {
 		return err
 	}
-	return &cloud.Error{Code: "OperationDenied.InvalidStatus", Message: "pair " + pairID + " is initial_syncing", HTTPStatus: 400}
+	return &cloud.Error{Kind: cloud.KindInvalidStatus, Code: "OperationDenied.InvalidStatus", Message: "pair " + pairID + " is initial_syncing", HTTPStatus: 400}
 }
 
 // A start refused for the pair's status asks for that pair by ID, whether it was started
 // meanwhile, instead of listing the region's pairs; the legacy family lists as before. The
 // two listings every case has are the pair checks of the primary's and the secondary's regions.
 func TestStartRefusedLooksPairUpByID(t *testing.T) {
-	throttled := &cloud.Error{Code: "Throttling.User", Retryable: true, HTTPStatus: 400}
+	throttled := &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Retryable: true, HTTPStatus: 400}
 	cases := []struct {
 		name      string
 		setup     func(*fakecloud.Cloud)

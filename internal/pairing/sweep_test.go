@@ -158,7 +158,7 @@ func TestSweepSlowRegion(t *testing.T) {
 func TestSweepListingErrorAndCreatingDisk(t *testing.T) {
 	c := sweepWorld(3)
 	c.CreatingFor("d-p001", 2) // listed while Creating: re-read until ready
-	c.Fail(fakecloud.DisksByTag, &cloud.Error{Code: "Forbidden.RAM", Message: "no ecs:DescribeDisks"}, 1)
+	c.Fail(fakecloud.DisksByTag, &cloud.Error{Kind: cloud.KindDenied, Code: "Forbidden.RAM", Message: "no ecs:DescribeDisks"}, 1)
 	o := testOptions()
 	o.Routes[other] = pairing.Route{Region: dst}
 	// The first listing page fails: that of the first sweep, over a region with no disks.
@@ -212,7 +212,7 @@ func TestSweepPairsPagesAsListed(t *testing.T) {
 		c.AddDisk(primary(id, pairing.TagSecondaryDisk, id+"-s")) // named: no back-reference listing
 		c.AddDisk(secondary(id + "-s"))
 	}
-	c.FailNth(fakecloud.DisksByTag, 3, &cloud.Error{Code: "Forbidden.RAM", Message: "denied"})
+	c.FailNth(fakecloud.DisksByTag, 3, &cloud.Error{Kind: cloud.KindDenied, Code: "Forbidden.RAM", Message: "denied"})
 	results, err := pairing.New(c, testOptions()).Sweep(context.Background(), []string{src})
 	if err == nil || !strings.Contains(err.Error(), "Forbidden.RAM") || !strings.Contains(err.Error(), src) {
 		t.Errorf("error %v, want the third page's Forbidden.RAM, naming %s", err, src)

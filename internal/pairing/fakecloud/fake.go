@@ -41,8 +41,8 @@ var Changing = []string{CreateDisk, TagDisks, CreatePair, StartPair}
 
 // newErr is a service error as the adapters return it: non-retryable, as every code the fake
 // answers by itself is (inject retryable ones with Fail).
-func newErr(code, format string, args ...any) *cloud.Error {
-	return &cloud.Error{Code: code, Message: fmt.Sprintf(format, args...), HTTPStatus: 400}
+func newErr(kind cloud.Kind, code, format string, args ...any) *cloud.Error {
+	return &cloud.Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...), HTTPStatus: 400}
 }
 
 type fault struct {
@@ -68,7 +68,7 @@ type Cloud struct {
 	// every other zone of a disk the fake holds is listed.
 	UnsupportedZones []string
 	// NoPairIDs models the legacy API family, which cannot look pairs up by ID: PairsByID
-	// answers cloud.CodeUnsupported at once, like the adapter, and is not counted as a call.
+	// answers cloud.KindUnsupported at once, like the adapter, and is not counted as a call.
 	NoPairIDs bool
 
 	mu        sync.Mutex
@@ -331,7 +331,7 @@ func (c *Cloud) DescribeDisks(ctx context.Context, region string, ids []string) 
 	}
 	defer done()
 	if len(ids) > 100 {
-		return nil, newErr("InvalidParameter.DiskIds", "at most 100 disk IDs")
+		return nil, newErr(cloud.KindUnknown, "InvalidParameter.DiskIds", "at most 100 disk IDs")
 	}
 	var out []cloud.Disk
 	for _, id := range ids {
@@ -409,7 +409,7 @@ func (c *Cloud) idempotent(method, token, params string) (result string, seen bo
 		return "", false, nil
 	}
 	if a.params != params {
-		return "", true, newErr("IdempotentParameterMismatch", "the request uses the same client token as a previous, but non-identical request")
+		return "", true, newErr(cloud.KindIdempotencyConflict, "IdempotentParameterMismatch", "the request uses the same client token as a previous, but non-identical request")
 	}
 	return a.result, true, nil
 }
@@ -432,9 +432,9 @@ func (c *Cloud) CreateDisk(ctx context.Context, in cloud.CreateDiskInput) (strin
 	}
 	switch {
 	case in.RegionID == "" || in.ZoneID == "":
-		return "", newErr("MissingParameter", "RegionId and ZoneId are required")
+		return "", newErr(cloud.KindUnknown, "MissingParameter", "RegionId and ZoneId are required")
 	case in.Size <= 0:
-		return "", newErr("InvalidParameter.Size", "size %d", in.Size)
+		return "", newErr(cloud.KindUnknown, "InvalidParameter.Size", "size %d", in.Size)
 	}
 	c.seq++
 	id := fmt.Sprintf("d-fake%04d", c.seq)
@@ -468,7 +468,7 @@ func (c *Cloud) TagDisks(ctx context.Context, region string, ids []string, tags 
 	defer done()
 	for _, id := range ids {
 		if d, ok := c.disks[id]; !ok || d.RegionID != region {
-			return newErr("InvalidResourceId.NotFound", "disk %s not found in %s", id, region)
+			return newErr(cloud.KindNotFound, "InvalidResourceId.NotFound", "disk %s not found in %s", id, region)
 		}
 	}
 	for _, id := range ids {
@@ -496,14 +496,14 @@ func (c *Cloud) ListPairs(ctx context.Context, region string) ([]cloud.Pair, err
 // is in region, as EBS DescribeDiskReplicaPairs with PairIds and Site production does.
 func (c *Cloud) PairsByID(ctx context.Context, region string, ids []string) ([]cloud.Pair, error) {
 	if c.NoPairIDs {
-		return nil, &cloud.Error{Action: "ecs:DescribeDiskReplicaPairs", Code: cloud.CodeUnsupported,
+		return nil, &cloud.Error{Action: "ecs:DescribeDiskReplicaPairs", Kind: cloud.KindUnsupported, Code: "Client.Unsupported",
 			Message: "the 2014-05-26 API cannot look replica pairs up by ID"}
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	if len(ids) > cloud.MaxPairIDs {
-		return nil, newErr("InvalidParameter", "PairIds: %d IDs; at most %d are allowed", len(ids), cloud.MaxPairIDs)
+		return nil, newErr(cloud.KindUnknown, "InvalidParameter", "PairIds: %d IDs; at most %d are allowed", len(ids), cloud.MaxPairIDs)
 	}
 	done, err := c.serve(ctx, PairsByID, region)
 	if err != nil {
@@ -525,10 +525,10 @@ func (c *Cloud) PairsByID(ctx context.Context, region string, ids []string) ([]c
 }
 
 // ReplicationZones lists, by region, the zones of the fake's disks but UnsupportedZones. With
-// NoPairIDs (the legacy family) it answers CodeUnsupported at once, uncounted.
+// NoPairIDs (the legacy family) it answers KindUnsupported at once, uncounted.
 func (c *Cloud) ReplicationZones(ctx context.Context, region string) (map[string][]string, error) {
 	if c.NoPairIDs {
-		return nil, &cloud.Error{Action: "ebs:DescribeRegions", Code: cloud.CodeUnsupported,
+		return nil, &cloud.Error{Action: "ebs:DescribeRegions", Kind: cloud.KindUnsupported, Code: "Client.Unsupported",
 			Message: "the 2014-05-26 API family does not list the zones that support async replication"}
 	}
 	done, err := c.serve(ctx, ZonesByRegion, region)
@@ -568,33 +568,33 @@ func (c *Cloud) CreatePair(ctx context.Context, in cloud.CreatePairInput) (strin
 	}
 	src, ok := c.disks[in.DiskID]
 	if !ok || src.RegionID != in.RegionID {
-		return "", newErr("NoSuchResource", "disk %s not found in %s", in.DiskID, in.RegionID)
+		return "", newErr(cloud.KindNotFound, "NoSuchResource", "disk %s not found in %s", in.DiskID, in.RegionID)
 	}
 	dst, ok := c.disks[in.DestinationDiskID]
 	if !ok || dst.RegionID != in.DestinationRegionID {
-		return "", newErr("NoSuchResource", "disk %s not found in %s", in.DestinationDiskID, in.DestinationRegionID)
+		return "", newErr(cloud.KindNotFound, "NoSuchResource", "disk %s not found in %s", in.DestinationDiskID, in.DestinationRegionID)
 	}
 	switch {
 	case in.Name != "" && !validName(in.Name):
-		return "", newErr("InvalidParameter", "PairName %q", in.Name)
+		return "", newErr(cloud.KindUnknown, "InvalidParameter", "PairName %q", in.Name)
 	case len(in.ClientToken) > 64:
-		return "", newErr("InvalidParameter", "ClientToken longer than 64")
+		return "", newErr(cloud.KindUnknown, "InvalidParameter", "ClientToken longer than 64")
 	case in.Bandwidth != 0 && in.ChargeType == "POSTPAY":
-		return "", newErr("InvalidParameter", "Bandwidth cannot be set with POSTPAY")
+		return "", newErr(cloud.KindUnknown, "InvalidParameter", "Bandwidth cannot be set with POSTPAY")
 	case src.Category != "cloud_essd" && src.Category != "cloud_auto":
-		return "", newErr("OperationDenied", "category %s not supported", src.Category)
+		return "", newErr(cloud.KindUnknown, "OperationDenied", "category %s not supported", src.Category)
 	case src.Category != dst.Category || src.PerformanceLevel != dst.PerformanceLevel || src.Size != dst.Size:
-		return "", newErr("OperationDenied", "primary and secondary differ in category, performance level or size")
+		return "", newErr(cloud.KindUnknown, "OperationDenied", "primary and secondary differ in category, performance level or size")
 	case src.RegionID == dst.RegionID:
-		return "", newErr("OperationDenied", "secondary must be in another region")
+		return "", newErr(cloud.KindUnknown, "OperationDenied", "secondary must be in another region")
 	case src.Status == "Creating" || dst.Status == "Creating":
-		return "", newErr("OperationDenied.InvalidStatus", "disk is Creating")
+		return "", newErr(cloud.KindInvalidStatus, "OperationDenied.InvalidStatus", "disk is Creating")
 	}
 	if p := c.busy(src.ID); p != nil {
-		return "", newErr("OperationDenied", "disk %s is already in pair %s", src.ID, p.ID)
+		return "", newErr(cloud.KindUnknown, "OperationDenied", "disk %s is already in pair %s", src.ID, p.ID)
 	}
 	if p := c.busy(dst.ID); p != nil {
-		return "", newErr("OperationDenied", "disk %s is already in pair %s", dst.ID, p.ID)
+		return "", newErr(cloud.KindUnknown, "OperationDenied", "disk %s is already in pair %s", dst.ID, p.ID)
 	}
 	c.seq++
 	id := fmt.Sprintf("pair-fake%04d", c.seq)
@@ -622,19 +622,19 @@ func (c *Cloud) StartPair(ctx context.Context, region, pairID, clientToken strin
 	}
 	p, ok := c.pairs[pairID]
 	if !ok || p.SourceRegionID != region {
-		return newErr("NoSuchResource", "pair %s not found in %s", pairID, region)
+		return newErr(cloud.KindNotFound, "NoSuchResource", "pair %s not found in %s", pairID, region)
 	}
 	if p.Status == "creating" {
 		if c.pairWait[pairID]--; c.pairWait[pairID] <= 0 {
 			p.Status = "created"
 		}
-		return newErr("OperationDenied.InvalidStatus", "pair %s is creating", pairID)
+		return newErr(cloud.KindInvalidStatus, "OperationDenied.InvalidStatus", "pair %s is creating", pairID)
 	}
 	if p.Status != "created" && p.Status != "stopped" && p.Status != "inactive" {
-		return newErr("OperationDenied.InvalidStatus", "pair %s is %s", pairID, p.Status)
+		return newErr(cloud.KindInvalidStatus, "OperationDenied.InvalidStatus", "pair %s is %s", pairID, p.Status)
 	}
 	if d := c.disks[p.DestinationDiskID]; d != nil && d.InstanceID != "" {
-		return newErr("OperationDenied.StandbyDeviceAttached", "secondary %s is attached", d.ID)
+		return newErr(cloud.KindSecondaryAttached, "OperationDenied.StandbyDeviceAttached", "secondary %s is attached", d.ID)
 	}
 	p.Status = "initial_syncing"
 	c.remember(StartPair, clientToken, params, "")

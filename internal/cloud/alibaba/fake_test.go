@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 import (
 	"encoding/json"
@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // fakeCloud is a small OpenAPI server for adapter tests: it verifies signatures like the real
@@ -108,7 +110,7 @@ func checkActionsObserved(t *testing.T, observed map[string]bool) {
 	}
 }
 
-var testCreds = Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
+var testCreds = cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
 
 func (f *fakeCloud) Calls() []fakeCall {
 	f.mu.Lock()

@@ -1,10 +1,12 @@
-package cloud
+package alibaba
 
 import (
 	"context"
 	"testing"
 	"time"
 	_ "unsafe" // for go:linkname
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // sdkTimeouts is the SDK's per-action read timeouts, decoded by its init from the text that
@@ -30,23 +32,23 @@ func TestRequestTimeoutBoundsEveryAttempt(t *testing.T) {
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer { return &fakeAnswer{fault: "hang"} })
 	for _, api := range []string{APIEBS, APIECS} {
 		p := f.pool(t, api, func(o *Options) { o.RequestTimeout = 200 * time.Millisecond; o.Retry.MaxAttempts = 1 })
-		calls := map[string]func(context.Context, API) error{
-			"DescribeDisks": func(ctx context.Context, c API) error {
+		calls := map[string]func(context.Context, cloud.API) error{
+			"DescribeDisks": func(ctx context.Context, c cloud.API) error {
 				_, err := c.DescribeDisks(ctx, "cn-hangzhou", []string{"d-1"})
 				return err
 			},
-			"CreateDisk": func(ctx context.Context, c API) error {
-				_, err := c.CreateDisk(ctx, CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", Size: 20, ClientToken: "t"})
+			"CreateDisk": func(ctx context.Context, c cloud.API) error {
+				_, err := c.CreateDisk(ctx, cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", Size: 20, ClientToken: "t"})
 				return err
 			},
-			"ListPairs": func(ctx context.Context, c API) error { _, err := c.ListPairs(ctx, "cn-hangzhou"); return err },
+			"ListPairs": func(ctx context.Context, c cloud.API) error { _, err := c.ListPairs(ctx, "cn-hangzhou"); return err },
 		}
 		for name, call := range calls {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			start := time.Now()
 			err := call(ctx, p.Client(testCreds))
 			cancel()
-			if Code(err) != CodeTimeout {
+			if codeOf(err) != CodeTimeout {
 				t.Errorf("%s %s: err %v, want %s", api, name, err, CodeTimeout)
 			}
 			// Far below the SDK's own timeouts, far above 200 ms on a loaded machine.

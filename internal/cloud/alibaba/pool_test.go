@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 import (
 	"context"
@@ -9,11 +9,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // invocation does what one function invocation does with its own credentials.
 func invocation(t testing.TB, p *Pool, i int) {
-	creds := Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: fmt.Sprintf("%s-%d", testToken, i)}
+	creds := cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: fmt.Sprintf("%s-%d", testToken, i)}
 	api := p.Client(creds)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -75,8 +77,8 @@ func TestConcurrentCallsShareThePool(t *testing.T) {
 		}
 		return nil
 	})
-	apis := []API{p.Client(testCreds), p.Client(Credentials{AccessKeyID: "LTAI5tSecondKey", AccessKeySecret: "second-secret-value"})}
-	root, trace := WithTrace(context.Background())
+	apis := []cloud.API{p.Client(testCreds), p.Client(cloud.Credentials{AccessKeyID: "LTAI5tSecondKey", AccessKeySecret: "second-secret-value"})}
+	root, trace := cloud.WithTrace(context.Background())
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for g := range 16 {
@@ -120,7 +122,7 @@ func TestConcurrentCallsShareThePool(t *testing.T) {
 	}
 }
 
-// TestActionsMatchWhatIsSent drives every API method of both families and compares the actions
+// TestActionsMatchWhatIsSent drives every cloud.API method of both families and compares the actions
 // the server observed with Actions().
 func TestActionsMatchWhatIsSent(t *testing.T) {
 	observed := map[string]bool{}
@@ -134,8 +136,8 @@ func TestActionsMatchWhatIsSent(t *testing.T) {
 		steps = append(steps, err)
 		_, err = api.InstanceDisks(ctx, "cn-hangzhou", "i-1")
 		steps = append(steps, err)
-		steps = append(steps, api.DisksByTag(ctx, "cn-hangzhou", "dr", "enabled", func([]Disk) error { return nil }))
-		_, err = api.CreateDisk(ctx, CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", Size: 20, ClientToken: "t"})
+		steps = append(steps, api.DisksByTag(ctx, "cn-hangzhou", "dr", "enabled", func([]cloud.Disk) error { return nil }))
+		_, err = api.CreateDisk(ctx, cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", Size: 20, ClientToken: "t"})
 		steps = append(steps, err)
 		steps = append(steps, api.TagDisks(ctx, "cn-hangzhou", []string{"d-1"}, map[string]string{"dr": "paired"}))
 		_, err = api.ListPairs(ctx, "cn-hangzhou")
@@ -149,7 +151,7 @@ func TestActionsMatchWhatIsSent(t *testing.T) {
 				t.Errorf("ReplicationZones = %v", zones)
 			}
 			steps = append(steps, err)
-		} else if _, err := api.ReplicationZones(ctx, "cn-hangzhou"); Code(err) != CodeUnsupported {
+		} else if _, err := api.ReplicationZones(ctx, "cn-hangzhou"); codeOf(err) != CodeUnsupported {
 			t.Errorf("legacy ReplicationZones: %v, want %s", err, CodeUnsupported)
 		}
 		for i, err := range steps {
@@ -183,7 +185,7 @@ func TestHTTPSEndpoint(t *testing.T) {
 	api := p.Client(testCreds)
 	// The test server's certificate is self-signed: the pool must refuse it.
 	_, err = api.ListPairs(context.Background(), "cn-hangzhou")
-	if Code(err) != CodeTransport || IsRetryable(err) {
+	if codeOf(err) != CodeTransport || cloud.IsRetryable(err) {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
 	assertNoCredentials(t, err.Error())

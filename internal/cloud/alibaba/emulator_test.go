@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 // End-to-end tests of the adapters against the ECS/EBS OpenAPI emulator (signature checks, STS,
 // nonces, ABSR rules, ClientToken idempotency, injected faults).
@@ -15,9 +15,11 @@ import (
 
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
-var emuCreds = Credentials{AccessKeyID: emutest.AccessKeyID, AccessKeySecret: emutest.AccessKeySecret, SecurityToken: emutest.SecurityToken}
+var emuCreds = cloud.Credentials{AccessKeyID: emutest.AccessKeyID, AccessKeySecret: emutest.AccessKeySecret, SecurityToken: emutest.SecurityToken}
 
 // errorLog collects every error an end-to-end test saw, to check none leaks a credential.
 type errorLog struct {
@@ -59,20 +61,20 @@ func emuCtx(t *testing.T) context.Context {
 
 // pairFlow runs what the engine does for one primary: read it, create the secondary, pair,
 // start, tag. It returns the pair ID.
-func pairFlow(ctx context.Context, t *testing.T, api API, primaryID, token string) string {
+func pairFlow(ctx context.Context, t *testing.T, api cloud.API, primaryID, token string) string {
 	t.Helper()
 	disks, err := api.DescribeDisks(ctx, "cn-hangzhou", []string{primaryID})
 	if err != nil || len(disks) != 1 {
 		t.Fatalf("DescribeDisks: %v %v", disks, err)
 	}
 	p := disks[0]
-	secondary, err := api.CreateDisk(ctx, CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: p.Category,
+	secondary, err := api.CreateDisk(ctx, cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: p.Category,
 		PerformanceLevel: p.PerformanceLevel, Size: p.Size, Name: "absr-" + p.ID, ClientToken: token + "-disk",
 		Tags: map[string]string{"dr:primary-disk": p.ID}})
 	if err != nil {
 		t.Fatalf("CreateDisk: %v", err)
 	}
-	pairID, err := api.CreatePair(ctx, CreatePairInput{RegionID: p.RegionID, DiskID: p.ID, SourceZoneID: p.ZoneID,
+	pairID, err := api.CreatePair(ctx, cloud.CreatePairInput{RegionID: p.RegionID, DiskID: p.ID, SourceZoneID: p.ZoneID,
 		DestinationRegionID: "cn-shanghai", DestinationZoneID: "cn-shanghai-b", DestinationDiskID: secondary,
 		Name: "absr-" + p.ID, Description: "created by absr-autopair", RPO: 900, ClientToken: token + "-pair"})
 	if err != nil {
@@ -94,14 +96,14 @@ func TestEmulatorEveryMethod(t *testing.T) {
 			system := emutest.Disk("d-bp1system", "cn-hangzhou-h", emutest.System("i-bp1a"))
 			srv := emutest.Start(t, emutest.World(primary, system))
 			api := emuPool(t, srv, family).Client(emuCreds)
-			ctx, trace := WithTrace(emuCtx(t))
+			ctx, trace := cloud.WithTrace(emuCtx(t))
 
 			byInstance, err := api.InstanceDisks(ctx, "cn-hangzhou", "i-bp1a")
 			if err != nil || len(byInstance) != 2 {
 				t.Fatalf("InstanceDisks: %v %v", byInstance, err)
 			}
 			var tagged []string
-			err = api.DisksByTag(ctx, "cn-hangzhou", "dr", "enabled", func(page []Disk) error {
+			err = api.DisksByTag(ctx, "cn-hangzhou", "dr", "enabled", func(page []cloud.Disk) error {
 				for _, d := range page {
 					tagged = append(tagged, d.ID)
 				}
@@ -157,7 +159,7 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 		if _, err := api.InstanceDisks(ctx, "cn-hangzhou", "i-bp1a"); err != nil {
 			t.Fatal(err)
 		}
-		if err := api.DisksByTag(ctx, "cn-hangzhou", "dr", "", func([]Disk) error { return nil }); err != nil {
+		if err := api.DisksByTag(ctx, "cn-hangzhou", "dr", "", func([]cloud.Disk) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 		pairFlow(ctx, t, api, "d-bp1primary", "tok")
@@ -166,7 +168,7 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 		}
 		zones, err := api.ReplicationZones(ctx, "cn-hangzhou")
 		switch {
-		case family == APIECS && Code(err) != CodeUnsupported:
+		case family == APIECS && codeOf(err) != CodeUnsupported:
 			t.Errorf("legacy ReplicationZones: %v, want %s", err, CodeUnsupported)
 		case family == APIEBS && (err != nil || !contains(zones["cn-hangzhou"], "cn-hangzhou-h")):
 			t.Errorf("ReplicationZones = %v, %v; want cn-hangzhou-h listed", zones, err)
@@ -206,8 +208,8 @@ func TestEmulatorPagingDisks(t *testing.T) {
 		t.Fatalf("InstanceDisks: %d %v", len(byInstance), err)
 	}
 	var pages []int
-	var tagged []Disk
-	err = api.DisksByTag(ctx, "cn-hangzhou", "dr", "enabled", func(page []Disk) error {
+	var tagged []cloud.Disk
+	err = api.DisksByTag(ctx, "cn-hangzhou", "dr", "enabled", func(page []cloud.Disk) error {
 		pages = append(pages, len(page))
 		tagged = append(tagged, page...)
 		return nil
@@ -217,7 +219,7 @@ func TestEmulatorPagingDisks(t *testing.T) {
 	}
 }
 
-func uniqueDiskIDs(disks []Disk) bool {
+func uniqueDiskIDs(disks []cloud.Disk) bool {
 	seen := map[string]bool{}
 	for _, d := range disks {
 		if seen[d.ID] {
@@ -271,7 +273,7 @@ func TestEmulatorPagingPairs(t *testing.T) {
 	}
 }
 
-func uniquePairIDs(pairs []Pair) bool {
+func uniquePairIDs(pairs []cloud.Pair) bool {
 	seen := map[string]bool{}
 	for _, p := range pairs {
 		if seen[p.ID] {
@@ -315,7 +317,7 @@ func TestEmulatorRetriesUnderFaults(t *testing.T) {
 				srv.SetFaults(fc.f)
 				var errs errorLog
 				api := emuPool(t, srv, family).Client(emuCreds)
-				ctx, trace := WithTrace(emuCtx(t))
+				ctx, trace := cloud.WithTrace(emuCtx(t))
 				for i := range n {
 					id := fmt.Sprintf("d-bp1prim%03d", i)
 					pairFlow(ctx, t, api, id, fmt.Sprintf("tok-%s-%d", strings.ReplaceAll(fc.name, " ", ""), i))
@@ -357,11 +359,11 @@ func legacyUnderAmbiguousFaults(t *testing.T, faults emulator.Faults) {
 	srv.SetFaults(faults)
 	var errs errorLog
 	api := emuPool(t, srv, APIECS).Client(emuCreds)
-	ctx, trace := WithTrace(emuCtx(t))
+	ctx, trace := cloud.WithTrace(emuCtx(t))
 	ambiguous := 0
 	for i := range n {
 		id := fmt.Sprintf("d-bp1prim%03d", i)
-		secondary, err := api.CreateDisk(ctx, CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: "cloud_essd",
+		secondary, err := api.CreateDisk(ctx, cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: "cloud_essd",
 			PerformanceLevel: "PL1", Size: 100, ClientToken: "tok-disk-" + id})
 		if errs.add(err) != nil {
 			t.Fatalf("CreateDisk (repeatable) under faults: %v", err)
@@ -372,7 +374,7 @@ func legacyUnderAmbiguousFaults(t *testing.T, faults emulator.Faults) {
 			if errs.add(err) != nil {
 				t.Fatalf("ListPairs (repeatable) under faults: %v", err)
 			}
-			var mine *Pair
+			var mine *cloud.Pair
 			for k := range pairs {
 				if pairs[k].SourceDiskID == id {
 					mine = &pairs[k]
@@ -380,7 +382,7 @@ func legacyUnderAmbiguousFaults(t *testing.T, faults emulator.Faults) {
 			}
 			switch {
 			case mine == nil:
-				_, err = api.CreatePair(ctx, CreatePairInput{RegionID: "cn-hangzhou", DiskID: id, DestinationRegionID: "cn-shanghai",
+				_, err = api.CreatePair(ctx, cloud.CreatePairInput{RegionID: "cn-hangzhou", DiskID: id, DestinationRegionID: "cn-shanghai",
 					DestinationDiskID: secondary, Name: "absr-" + id})
 			case mine.Status == "inactive":
 				err = api.StartPair(ctx, "cn-hangzhou", mine.ID, "")
@@ -388,7 +390,7 @@ func legacyUnderAmbiguousFaults(t *testing.T, faults emulator.Faults) {
 				done = true
 			}
 			if errs.add(err) != nil {
-				if !IsRetryable(err) {
+				if !cloud.IsRetryable(err) {
 					t.Fatalf("ambiguous failure reported as permanent: %v", err)
 				}
 				ambiguous++
@@ -419,9 +421,9 @@ func TestEmulatorLostCreateWithoutTokenIsNotRepeated(t *testing.T) {
 	srv := emutest.Start(t, faultWorld(1))
 	srv.SetFaults(emulator.Faults{LostResponsePercent: 100})
 	api := emuPool(t, srv, APIECS).Client(emuCreds)
-	_, err := api.CreateDisk(emuCtx(t), CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: "cloud_essd",
+	_, err := api.CreateDisk(emuCtx(t), cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: "cloud_essd",
 		PerformanceLevel: "PL1", Size: 100})
-	if Code(err) != CodeConnectionReset || !IsRetryable(err) {
+	if codeOf(err) != CodeConnectionReset || !cloud.IsRetryable(err) {
 		t.Fatalf("err %v", err)
 	}
 	if n := srv.Calls().Calls["ecs/CreateDisk"]; n != 1 {
@@ -455,26 +457,26 @@ func TestEmulatorCredentials(t *testing.T) {
 	var errs errorLog
 
 	// The STS token reaches the server: the emulator refuses this key without exactly that token.
-	if _, err := p.Client(Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}).ListPairs(ctx, "cn-hangzhou"); errs.add(err) != nil {
+	if _, err := p.Client(cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}).ListPairs(ctx, "cn-hangzhou"); errs.add(err) != nil {
 		t.Fatalf("STS credentials: %v", err)
 	}
-	if _, err := p.Client(Credentials{AccessKeyID: "LTAI5tPlainKey", AccessKeySecret: "plain-secret-value"}).ListPairs(ctx, "cn-hangzhou"); errs.add(err) != nil {
+	if _, err := p.Client(cloud.Credentials{AccessKeyID: "LTAI5tPlainKey", AccessKeySecret: "plain-secret-value"}).ListPairs(ctx, "cn-hangzhou"); errs.add(err) != nil {
 		t.Fatalf("AK credentials: %v", err)
 	}
 	cases := []struct {
-		creds Credentials
+		creds cloud.Credentials
 		code  string
 	}{
-		{Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}, "MissingSecurityToken"},
-		{Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: "CAIS+other/token=="}, "InvalidSecurityToken.MismatchWithAccessKey"},
-		{Credentials{AccessKeyID: testAKID, AccessKeySecret: "Wrong/Secret+Value", SecurityToken: testToken}, "SignatureDoesNotMatch"},
-		{Credentials{AccessKeyID: "LTAI5tUnknownKey", AccessKeySecret: testSecret}, "InvalidAccessKeyId.NotFound"},
-		{Credentials{AccessKeyID: "LTAI5tPlainKey", AccessKeySecret: "plain-secret-value", SecurityToken: testToken}, "InvalidSecurityToken.Malformed"},
+		{cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}, "MissingSecurityToken"},
+		{cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: "CAIS+other/token=="}, "InvalidSecurityToken.MismatchWithAccessKey"},
+		{cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: "Wrong/Secret+Value", SecurityToken: testToken}, "SignatureDoesNotMatch"},
+		{cloud.Credentials{AccessKeyID: "LTAI5tUnknownKey", AccessKeySecret: testSecret}, "InvalidAccessKeyId.NotFound"},
+		{cloud.Credentials{AccessKeyID: "LTAI5tPlainKey", AccessKeySecret: "plain-secret-value", SecurityToken: testToken}, "InvalidSecurityToken.Malformed"},
 	}
 	for _, c := range cases {
 		_, err := p.Client(c.creds).DescribeDisks(ctx, "cn-hangzhou", []string{"d-bp1prim000"})
 		errs.add(err)
-		if Code(err) != c.code || IsRetryable(err) {
+		if codeOf(err) != c.code || cloud.IsRetryable(err) {
 			t.Errorf("%v: got %v, want %s", c.creds, err, c.code)
 			continue
 		}
@@ -490,7 +492,7 @@ func TestEmulatorCredentials(t *testing.T) {
 func TestEmulatorRateLimit(t *testing.T) {
 	srv := emutest.Start(t, faultWorld(1))
 	srv.SetFaults(emulator.Faults{QPSPerAction: 5})
-	call := func(api API, n int) error {
+	call := func(api cloud.API, n int) error {
 		for range n {
 			if _, err := api.DescribeDisks(emuCtx(t), "cn-hangzhou", []string{"d-bp1prim000"}); err != nil {
 				return err
@@ -523,7 +525,7 @@ func TestEmulatorNoGrowthAcrossInvocations(t *testing.T) {
 	srv := emutest.Start(t, faultWorld(1))
 	p := emuPool(t, srv, APIEBS)
 	invoke := func(i int) {
-		api := p.Client(Credentials{AccessKeyID: emutest.AccessKeyID, AccessKeySecret: emutest.AccessKeySecret, SecurityToken: emutest.SecurityToken})
+		api := p.Client(cloud.Credentials{AccessKeyID: emutest.AccessKeyID, AccessKeySecret: emutest.AccessKeySecret, SecurityToken: emutest.SecurityToken})
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if _, err := api.DescribeDisks(ctx, "cn-hangzhou", []string{"d-bp1prim000"}); err != nil {

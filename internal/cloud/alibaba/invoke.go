@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 import (
 	"context"
@@ -8,15 +8,17 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+
 	// Every request here carries its own timeout (invoke, below), so the SDK's table of
 	// per-action timeouts is dead weight at start: sdkinit keeps the SDK from decoding it.
 	_ "github.com/absr-autopair/absr-autopair/internal/sdkinit"
 )
 
-// client implements API for one CredentialSource over the Pool's shared state.
+// client implements cloud.API for one CredentialSource over the Pool's shared state.
 type client struct {
 	pool   *Pool
-	creds  CredentialSource
+	creds  cloud.CredentialSource
 	legacy bool // pairs through the ECS 2014-05-26 actions
 }
 
@@ -47,7 +49,7 @@ func isRegionID(s string) bool {
 	return true
 }
 
-func checkRegion(op operation, region string) *Error {
+func checkRegion(op operation, region string) *cloud.Error {
 	if !isRegionID(region) {
 		return inputError(op.action(), "region %q is not a region ID such as cn-hangzhou", region)
 	}
@@ -74,8 +76,7 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 	}
 	p := c.pool
 	ep := c.endpoint(op)
-	trace := traceFrom(ctx)
-	var last *Error
+	var last *cloud.Error
 	// stop returns the most useful error once no further attempt will be made.
 	stop := func(err error) (R, error) {
 		if last != nil {
@@ -105,11 +106,11 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 			timeout = min(timeout, remaining)
 		}
 		if c.creds == nil {
-			return zero, &Error{Action: action, Code: CodeCredentials, Message: "no credential source"}
+			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: CodeCredentials, Message: "no credential source"}
 		}
 		creds, err := c.creds.Retrieve()
 		if err != nil {
-			return zero, &Error{Action: action, Code: CodeCredentials, Message: Sanitize(err.Error())}
+			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: CodeCredentials, Message: cloud.Sanitize(err.Error())}
 		}
 
 		req := build()
@@ -123,21 +124,21 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		resp := newResponse()
 		err = sendOnce(p, creds, req, resp)
 
-		e := classify(action, err, creds.secrets())
-		if e != nil && e.Code == CodeTimeout {
+		e := classify(action, err, creds.Secrets())
+		if e != nil && e.Kind == cloud.KindTimeout {
 			if deadline, ok := ctx.Deadline(); ok && deadline.Sub(p.now()) < minAttemptTime {
 				// The attempt ran into the caller's deadline: say so, rather than blame the service.
-				e = &Error{Action: action, Code: CodeDeadlineExceeded, Retryable: true, cause: context.DeadlineExceeded,
+				e = &cloud.Error{Action: action, Kind: cloud.KindDeadline, Code: CodeDeadlineExceeded, Retryable: true,
 					Message: "the deadline passed while waiting for the answer (" + e.Message + ")"}
 			}
 		}
-		rec := Attempt{Action: action, Region: region}
+		rec := cloud.Attempt{Action: action, Region: region}
 		if e != nil {
 			rec.RequestID, rec.Code = e.RequestID, e.Code
 		} else {
 			rec.RequestID = requestID(resp)
 		}
-		trace.record(rec)
+		cloud.RecordAttempt(ctx, rec)
 		if e == nil {
 			return resp, nil
 		}
@@ -178,15 +179,15 @@ func eachPage(action string, page func(token string) (next, requestID string, er
 	}
 }
 
-func repeatedToken(action, requestID string) *Error {
-	return &Error{Action: action, Code: CodeInvalidResponse, RequestID: requestID,
+func repeatedToken(action, requestID string) *cloud.Error {
+	return &cloud.Error{Action: action, Kind: cloud.KindInvalidResponse, Code: CodeInvalidResponse, RequestID: requestID,
 		Message: "NextToken repeats an earlier page's token"}
 }
 
 // sendOnce performs one signed HTTP exchange. The SDK client is built per attempt: a client's
 // http.Client timeout is rewritten by every call, so one client shared by concurrent calls races.
 // Building one costs a few allocations; connections come from the Pool's shared transport.
-func sendOnce(p *Pool, creds Credentials, req requests.AcsRequest, resp responses.AcsResponse) error {
+func sendOnce(p *Pool, creds cloud.Credentials, req requests.AcsRequest, resp responses.AcsResponse) error {
 	sc, err := newSDKClient(p, creds)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func sendOnce(p *Pool, creds Credentials, req requests.AcsRequest, resp response
 
 // newSDKClient builds an SDK client on the Pool's shared config and transport. The static STS
 // provider sends SecurityToken whenever it is set (NewClientWithProvider would drop it).
-func newSDKClient(p *Pool, creds Credentials) (*sdk.Client, error) {
+func newSDKClient(p *Pool, creds cloud.Credentials) (*sdk.Client, error) {
 	provider := sdkcredentials.NewStaticSTSCredentialsProvider(creds.AccessKeyID, creds.AccessKeySecret, creds.SecurityToken)
 	// Region "" skips the SDK's per-client region regexp; every request carries its RegionId.
 	return sdk.NewClientWithOptions("", p.sdkConfig, provider)

@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // Limits of the ECS 2014-05-26 API.
@@ -27,13 +29,13 @@ var (
 	opTagResources  = operation{family: "ecs", name: "TagResources", repeatable: true}
 )
 
-func (c *client) DescribeDisks(ctx context.Context, region string, ids []string) ([]Disk, error) {
+func (c *client) DescribeDisks(ctx context.Context, region string, ids []string) ([]cloud.Disk, error) {
 	ids = uniqueIDs(ids)
-	var out []Disk
+	var out []cloud.Disk
 	for start := 0; start < len(ids); start += describeDisksMaxIDs {
 		batch, _ := json.Marshal(ids[start:min(start+describeDisksMaxIDs, len(ids))]) // a []string cannot fail to marshal
 		err := c.describeDisks(ctx, region, func(r *ecs.DescribeDisksRequest) { r.DiskIds = string(batch) },
-			func(page []Disk) error { out = append(out, page...); return nil })
+			func(page []cloud.Disk) error { out = append(out, page...); return nil })
 		if err != nil {
 			return nil, err
 		}
@@ -41,20 +43,20 @@ func (c *client) DescribeDisks(ctx context.Context, region string, ids []string)
 	return out, nil
 }
 
-func (c *client) InstanceDisks(ctx context.Context, region, instanceID string) ([]Disk, error) {
+func (c *client) InstanceDisks(ctx context.Context, region, instanceID string) ([]cloud.Disk, error) {
 	if strings.TrimSpace(instanceID) == "" {
 		return nil, inputError(opDescribeDisks.action(), "instance ID is empty")
 	}
-	var out []Disk
+	var out []cloud.Disk
 	err := c.describeDisks(ctx, region, func(r *ecs.DescribeDisksRequest) { r.InstanceId = instanceID },
-		func(page []Disk) error { out = append(out, page...); return nil })
+		func(page []cloud.Disk) error { out = append(out, page...); return nil })
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *client) DisksByTag(ctx context.Context, region, key, value string, fn func([]Disk) error) error {
+func (c *client) DisksByTag(ctx context.Context, region, key, value string, fn func([]cloud.Disk) error) error {
 	if key == "" {
 		return inputError(opDescribeDisks.action(), "tag key is empty")
 	}
@@ -67,7 +69,7 @@ func (c *client) DisksByTag(ctx context.Context, region, key, value string, fn f
 
 // describeDisks pages through DescribeDisks with MaxResults/NextToken, calling fn with every
 // non-empty page. filter sets the selection on each page's request.
-func (c *client) describeDisks(ctx context.Context, region string, filter func(*ecs.DescribeDisksRequest), fn func([]Disk) error) error {
+func (c *client) describeDisks(ctx context.Context, region string, filter func(*ecs.DescribeDisksRequest), fn func([]cloud.Disk) error) error {
 	return eachPage(opDescribeDisks.action(), func(token string) (string, string, error) {
 		resp, err := invoke(ctx, c, opDescribeDisks, region, func() requests.AcsRequest {
 			r := ecs.CreateDescribeDisksRequest()
@@ -81,7 +83,7 @@ func (c *client) describeDisks(ctx context.Context, region string, filter func(*
 			return "", "", err
 		}
 		if len(resp.Disks.Disk) > 0 {
-			page := make([]Disk, 0, len(resp.Disks.Disk))
+			page := make([]cloud.Disk, 0, len(resp.Disks.Disk))
 			for _, d := range resp.Disks.Disk {
 				page = append(page, diskFromECS(d))
 			}
@@ -93,8 +95,8 @@ func (c *client) describeDisks(ctx context.Context, region string, filter func(*
 	})
 }
 
-func diskFromECS(d ecs.Disk) Disk {
-	out := Disk{
+func diskFromECS(d ecs.Disk) cloud.Disk {
+	out := cloud.Disk{
 		ID:               d.DiskId,
 		Name:             d.DiskName,
 		RegionID:         d.RegionId,
@@ -124,7 +126,7 @@ func diskFromECS(d ecs.Disk) Disk {
 	return out
 }
 
-func (c *client) CreateDisk(ctx context.Context, in CreateDiskInput) (string, error) {
+func (c *client) CreateDisk(ctx context.Context, in cloud.CreateDiskInput) (string, error) {
 	op := opCreateDisk
 	op.repeatable = in.ClientToken != ""
 	action := op.action()
@@ -221,7 +223,7 @@ func uniqueIDs(ids []string) []string {
 }
 
 // checkTags applies the ECS tag rules and returns the keys sorted, so requests are deterministic.
-func checkTags(action string, tags map[string]string) ([]string, *Error) {
+func checkTags(action string, tags map[string]string) ([]string, *cloud.Error) {
 	keys := make([]string, 0, len(tags))
 	for k, v := range tags {
 		lk := strings.ToLower(k)
@@ -243,7 +245,7 @@ func checkTags(action string, tags map[string]string) ([]string, *Error) {
 	return keys, nil
 }
 
-func checkClientToken(action, token string) *Error {
+func checkClientToken(action, token string) *cloud.Error {
 	if len(token) > clientTokenMaxLen {
 		return inputError(action, "ClientToken is %d characters long: at most %d", len(token), clientTokenMaxLen)
 	}
@@ -253,9 +255,4 @@ func checkClientToken(action, token string) *Error {
 		}
 	}
 	return nil
-}
-
-func missingField(action, field, requestID string) *Error {
-	return &Error{Action: action, Code: CodeInvalidResponse, RequestID: requestID,
-		Message: "the response has no " + field}
 }

@@ -1,15 +1,16 @@
-package cloud
+package alibaba
 
 import (
 	"cmp"
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ebs"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 const (
@@ -32,11 +33,11 @@ var (
 // secondary is. Together they are every pair touching the region.
 var ebsSites = []string{"production", "backup"}
 
-func (c *client) ListPairs(ctx context.Context, region string) ([]Pair, error) {
+func (c *client) ListPairs(ctx context.Context, region string) ([]cloud.Pair, error) {
 	if c.legacy {
 		return c.listLegacyPairs(ctx, region)
 	}
-	var out []Pair
+	var out []cloud.Pair
 	seenPair := map[string]bool{}
 	for _, site := range ebsSites {
 		if err := c.describeEBSPairs(ctx, region, site, "", ebsDescribePairsMaxResults, seenPair, &out); err != nil {
@@ -48,7 +49,7 @@ func (c *client) ListPairs(ctx context.Context, region string) ([]Pair, error) {
 
 // describeEBSPairs pages through EBS DescribeDiskReplicaPairs for one site of region, optionally
 // only the pairs named in pairIDs (a comma list), appending each pair not in seenPair to out.
-func (c *client) describeEBSPairs(ctx context.Context, region, site, pairIDs string, pageSize int, seenPair map[string]bool, out *[]Pair) error {
+func (c *client) describeEBSPairs(ctx context.Context, region, site, pairIDs string, pageSize int, seenPair map[string]bool, out *[]cloud.Pair) error {
 	return eachPage(opEBSDescribePairs.action(), func(token string) (string, string, error) {
 		resp, err := invoke(ctx, c, opEBSDescribePairs, region, func() requests.AcsRequest {
 			r := ebs.CreateDescribeDiskReplicaPairsRequest()
@@ -73,16 +74,12 @@ func (c *client) describeEBSPairs(ctx context.Context, region, site, pairIDs str
 	})
 }
 
-// MaxPairIDs is how many pair IDs one PairsByID call takes: EBS DescribeDiskReplicaPairs
-// accepts PairIds, a comma list of at most 100.
-const MaxPairIDs = 100
-
 // PairsByID asks EBS DescribeDiskReplicaPairs for the pairs named, with Site production (the
-// primary in region): one request for up to MaxPairIDs IDs, where ListPairs pages through every
+// primary in region): one request for up to cloud.MaxPairIDs IDs, where ListPairs pages through every
 // pair of the region. The legacy 2014-05-26 action takes no PairIds.
-func (c *client) PairsByID(ctx context.Context, region string, ids []string) ([]Pair, error) {
+func (c *client) PairsByID(ctx context.Context, region string, ids []string) ([]cloud.Pair, error) {
 	if c.legacy {
-		return nil, &Error{Action: opLegacyDescribePairs.action(), Code: CodeUnsupported, cause: errors.ErrUnsupported,
+		return nil, &cloud.Error{Action: opLegacyDescribePairs.action(), Kind: cloud.KindUnsupported, Code: CodeUnsupported,
 			Message: "the 2014-05-26 API cannot look replica pairs up by ID (no PairIds parameter)"}
 	}
 	op := opEBSDescribePairs
@@ -90,8 +87,8 @@ func (c *client) PairsByID(ctx context.Context, region string, ids []string) ([]
 	switch {
 	case len(ids) == 0:
 		return nil, nil // an empty PairIds would list every pair: nothing to ask
-	case len(ids) > MaxPairIDs:
-		return nil, inputError(action, "%d pair IDs; at most %d per request", len(ids), MaxPairIDs)
+	case len(ids) > cloud.MaxPairIDs:
+		return nil, inputError(action, "%d pair IDs; at most %d per request", len(ids), cloud.MaxPairIDs)
 	}
 	for _, id := range ids {
 		if id == "" || strings.ContainsAny(id, ", ") {
@@ -99,15 +96,15 @@ func (c *client) PairsByID(ctx context.Context, region string, ids []string) ([]
 		}
 	}
 	// MaxResults covers every ID asked for: a NextToken is not expected, but would be followed.
-	var out []Pair
-	if err := c.describeEBSPairs(ctx, region, "production", strings.Join(ids, ","), MaxPairIDs, map[string]bool{}, &out); err != nil {
+	var out []cloud.Pair
+	if err := c.describeEBSPairs(ctx, region, "production", strings.Join(ids, ","), cloud.MaxPairIDs, map[string]bool{}, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func pairFromEBS(rp ebs.ReplicaPair) Pair {
-	return Pair{
+func pairFromEBS(rp ebs.ReplicaPair) cloud.Pair {
+	return cloud.Pair{
 		ID:                  rp.ReplicaPairId,
 		Name:                rp.PairName,
 		Status:              rp.Status,
@@ -120,7 +117,7 @@ func pairFromEBS(rp ebs.ReplicaPair) Pair {
 	}
 }
 
-func (c *client) CreatePair(ctx context.Context, in CreatePairInput) (string, error) {
+func (c *client) CreatePair(ctx context.Context, in cloud.CreatePairInput) (string, error) {
 	if c.legacy {
 		return c.createLegacyPair(ctx, in)
 	}
@@ -246,8 +243,8 @@ type legacyStartPairResponse struct {
 	RequestId string `json:"RequestId"`
 }
 
-func pairFromLegacy(lp legacyPair) Pair {
-	return Pair{
+func pairFromLegacy(lp legacyPair) cloud.Pair {
+	return cloud.Pair{
 		ID:                  cmp.Or(lp.PairId, lp.ReplicaPairId),
 		Name:                lp.PairName,
 		Status:              lp.Status,
@@ -278,8 +275,8 @@ func newLegacyRequest(action, region string, params map[string]string) *requests
 	return r
 }
 
-func (c *client) listLegacyPairs(ctx context.Context, region string) ([]Pair, error) {
-	var out []Pair
+func (c *client) listLegacyPairs(ctx context.Context, region string) ([]cloud.Pair, error) {
+	var out []cloud.Pair
 	seenPair := map[string]bool{}
 	err := eachPage(opLegacyDescribePairs.action(), func(token string) (string, string, error) {
 		resp, err := invoke(ctx, c, opLegacyDescribePairs, region, func() requests.AcsRequest {
@@ -307,7 +304,7 @@ func (c *client) listLegacyPairs(ctx context.Context, region string) ([]Pair, er
 	return out, nil
 }
 
-func (c *client) createLegacyPair(ctx context.Context, in CreatePairInput) (string, error) {
+func (c *client) createLegacyPair(ctx context.Context, in cloud.CreatePairInput) (string, error) {
 	action := opLegacyCreatePair.action()
 	switch {
 	case in.DiskID == "":

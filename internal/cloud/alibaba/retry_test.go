@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // sleepRecorder replaces the Pool's sleeper: it records the waits and does not sleep.
@@ -35,7 +37,7 @@ func withSeams(p *Pool, r float64) *sleepRecorder {
 	return rec
 }
 
-var pairInput = CreatePairInput{RegionID: "cn-hangzhou", DiskID: "d-1", SourceZoneID: "cn-hangzhou-i", DestinationRegionID: "cn-shanghai",
+var pairInput = cloud.CreatePairInput{RegionID: "cn-hangzhou", DiskID: "d-1", SourceZoneID: "cn-hangzhou-i", DestinationRegionID: "cn-shanghai",
 	DestinationZoneID: "cn-shanghai-e", DestinationDiskID: "d-2", Name: "absr-d-1", ClientToken: "tok-retry"}
 
 func TestBackoffFullJitter(t *testing.T) {
@@ -69,7 +71,7 @@ func TestThrottlingRetriedWithSameClientToken(t *testing.T) {
 		}
 		return nil
 	})
-	ctx, trace := WithTrace(context.Background())
+	ctx, trace := cloud.WithTrace(context.Background())
 	id, err := p.Client(testCreds).CreatePair(ctx, pairInput)
 	if err != nil {
 		t.Fatal(err)
@@ -154,9 +156,9 @@ func TestAmbiguousFailuresOfNonRepeatableCallsAreNotRetried(t *testing.T) {
 				return &fakeAnswer{fault: "lost", act: true}
 			})
 			in := pairInput
-			in.ClientToken = "" // the legacy API has none; without one EBS cannot deduplicate either
+			in.ClientToken = "" // the legacy cloud.API has none; without one EBS cannot deduplicate either
 			_, err := p.Client(testCreds).CreatePair(context.Background(), in)
-			if Code(err) != CodeConnectionReset || !IsRetryable(err) {
+			if codeOf(err) != CodeConnectionReset || !cloud.IsRetryable(err) {
 				t.Fatalf("err %v", err)
 			}
 			if n := len(f.callsOf("CreateDiskReplicaPair")); n != 1 || len(rec.recorded()) != 0 {
@@ -187,7 +189,7 @@ func TestPermanentErrorNotRetried(t *testing.T) {
 		return fakeError(403, "OperationDenied.QuotaExceed", "quota")
 	})
 	_, err := p.Client(testCreds).CreatePair(context.Background(), pairInput)
-	if Code(err) != "OperationDenied.QuotaExceed" || IsRetryable(err) {
+	if codeOf(err) != "OperationDenied.QuotaExceed" || cloud.IsRetryable(err) {
 		t.Fatalf("err %v", err)
 	}
 	if n := len(f.Calls()); n != 1 || len(rec.recorded()) != 0 {
@@ -203,7 +205,7 @@ func TestRetriesStopAtMaxAttempts(t *testing.T) {
 			rec := withSeams(p, 1)
 			f.setIntercept(func(c fakeCall, n int) *fakeAnswer { return fakeError(503, code, "later") })
 			_, err := p.Client(testCreds).CreatePair(context.Background(), pairInput)
-			if Code(err) != code || !IsRetryable(err) {
+			if codeOf(err) != code || !cloud.IsRetryable(err) {
 				t.Fatalf("err %v", err)
 			}
 			if n := len(f.Calls()); n != 4 {
@@ -226,7 +228,7 @@ func TestBackoffNeverSleepsPastDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := p.Client(testCreds).ListPairs(ctx, "cn-hangzhou")
-	if Code(err) != "Throttling" || !IsRetryable(err) {
+	if codeOf(err) != "Throttling" || !cloud.IsRetryable(err) {
 		t.Fatalf("err %v", err)
 	}
 	if len(rec.recorded()) != 0 || len(f.Calls()) != 1 {
@@ -260,7 +262,7 @@ func checkEndsAtDeadline(t *testing.T, deadline, limit time.Duration, call func(
 	go func() { done <- call(ctx) }()
 	select {
 	case err := <-done:
-		if Code(err) != CodeDeadlineExceeded || !IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
+		if codeOf(err) != CodeDeadlineExceeded || !cloud.IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err %v", err)
 		}
 		assertNoCredentials(t, err.Error())
@@ -274,13 +276,13 @@ func TestExpiredOrCanceledContextSendsNothing(t *testing.T) {
 	api := f.pool(t, APIEBS).Client(testCreds)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := api.ListPairs(ctx, "cn-hangzhou"); Code(err) != CodeCanceled {
+	if _, err := api.ListPairs(ctx, "cn-hangzhou"); codeOf(err) != CodeCanceled {
 		t.Fatalf("canceled: %v", err)
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	<-ctx.Done()
-	if _, err := api.ListPairs(ctx, "cn-hangzhou"); Code(err) != CodeDeadlineExceeded || !IsRetryable(err) {
+	if _, err := api.ListPairs(ctx, "cn-hangzhou"); codeOf(err) != CodeDeadlineExceeded || !cloud.IsRetryable(err) {
 		t.Fatalf("expired: %v", err)
 	}
 	if len(f.Calls()) != 0 {
@@ -299,7 +301,7 @@ func TestRateLimitPerActionAndRegion(t *testing.T) {
 	defer cancel()
 	if _, err := api.ListPairs(ctx, "cn-hangzhou"); err == nil {
 		t.Fatal("ListPairs calls DescribeDiskReplicaPairs twice: the second must wait for a token")
-	} else if Code(err) != CodeDeadlineExceeded || !IsRetryable(err) {
+	} else if codeOf(err) != CodeDeadlineExceeded || !cloud.IsRetryable(err) {
 		t.Fatalf("err %v", err)
 	}
 	if n := len(f.Calls()); n != 1 {
@@ -312,46 +314,15 @@ func TestRateLimitPerActionAndRegion(t *testing.T) {
 	}
 	ctx3, cancel3 := short()
 	defer cancel3()
-	if _, err := p.Client(Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}).DescribeDisks(ctx3, "cn-beijing", []string{"d-1"}); err != nil {
+	if _, err := p.Client(cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}).DescribeDisks(ctx3, "cn-beijing", []string{"d-1"}); err != nil {
 		t.Fatalf("another region has its own bucket: %v", err)
 	}
 	ctx4, cancel4 := short()
 	defer cancel4()
-	if _, err := p.Client(testCreds).DescribeDisks(ctx4, "cn-hangzhou", []string{"d-1"}); Code(err) != CodeDeadlineExceeded {
+	if _, err := p.Client(testCreds).DescribeDisks(ctx4, "cn-hangzhou", []string{"d-1"}); codeOf(err) != CodeDeadlineExceeded {
 		t.Fatalf("the bucket is shared by every client of the pool: %v", err)
 	}
 	if p.limiter("ecs:DescribeDisks", "cn-hangzhou") != p.limiter("ecs:DescribeDisks", "cn-hangzhou") {
 		t.Fatal("limiter not reused")
 	}
-}
-
-func TestTraceNestsAndCountsConcurrently(t *testing.T) {
-	root, rootTrace := WithTrace(context.Background())
-	var wg sync.WaitGroup
-	children := make([]*Trace, 8)
-	for i := range children {
-		ctx, tr := WithTrace(root)
-		children[i] = tr
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range 50 {
-				id := ""
-				if j%2 == 0 {
-					id = "R"
-				}
-				traceFrom(ctx).record(Attempt{Action: "ecs:DescribeDisks", RequestID: id})
-			}
-		}()
-	}
-	wg.Wait()
-	for _, c := range children {
-		if c.Calls() != 50 || len(c.RequestIDs()) != 25 {
-			t.Fatalf("child %d calls %d ids", c.Calls(), len(c.RequestIDs()))
-		}
-	}
-	if rootTrace.Calls() != 400 || len(rootTrace.RequestIDs()) != 200 {
-		t.Fatalf("root %d calls", rootTrace.Calls())
-	}
-	traceFrom(context.Background()).record(Attempt{}) // no trace: no panic
 }

@@ -1,21 +1,22 @@
-package cloud
+package alibaba
 
 import (
 	"context"
-	"errors"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ebs"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 var opEBSDescribeRegions = operation{family: "ebs", name: "DescribeRegions", repeatable: true}
 
 // ReplicationZones asks EBS DescribeRegions (ResourceType=ear) which zones support async
 // replication, by region. The request is sent in region; the answer lists every region. The
-// legacy family has no such call: CodeUnsupported, nothing sent.
+// legacy family has no such call: KindUnsupported, nothing sent.
 func (c *client) ReplicationZones(ctx context.Context, region string) (map[string][]string, error) {
 	if c.legacy {
-		return nil, &Error{Action: opEBSDescribeRegions.action(), Code: CodeUnsupported, cause: errors.ErrUnsupported,
+		return nil, &cloud.Error{Action: opEBSDescribeRegions.action(), Kind: cloud.KindUnsupported, Code: CodeUnsupported,
 			Message: "the 2014-05-26 API family does not list the zones that support async replication"}
 	}
 	resp, err := invoke(ctx, c, opEBSDescribeRegions, region, func() requests.AcsRequest {

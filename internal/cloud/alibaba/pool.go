@@ -1,4 +1,8 @@
-package cloud
+// Package alibaba is the adapter from cloud.API to the Alibaba Cloud SDK (ECS 2014-05-26 and EBS
+// 2021-07-30): signed requests over one shared connection pool, per action and region rate limits,
+// retries with backoff within the caller's deadline, and every SDK error classified into a
+// sanitized cloud.Error with its Kind. Nothing else in the function imports the SDK.
+package alibaba
 
 import (
 	"cmp"
@@ -17,6 +21,8 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"golang.org/x/time/rate"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // API families (Options.API).
@@ -176,9 +182,9 @@ func (p *Pool) Options() Options { return p.opts }
 // Close releases idle connections. Calls in flight are not affected.
 func (p *Pool) Close() { p.transport.CloseIdleConnections() }
 
-// Client returns the API for one invocation's credentials. It is cheap: the connection pool,
+// Client returns the cloud.API for one invocation's credentials. It is cheap: the connection pool,
 // limiters and settings are the Pool's; the result is safe for concurrent use.
-func (p *Pool) Client(creds CredentialSource) API {
+func (p *Pool) Client(creds cloud.CredentialSource) cloud.API {
 	return &client{pool: p, creds: creds, legacy: p.opts.API == APIECS}
 }
 
@@ -225,5 +231,23 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// Actions lists, as RAM action names, every OpenAPI action this adapter can call, for both API
+// families. policy.json grants exactly these.
+func Actions() []string {
+	return []string{
+		"ecs:DescribeDisks",
+		"ecs:CreateDisk",
+		"ecs:TagResources",
+		"ebs:CreateDiskReplicaPair",
+		"ebs:StartDiskReplicaPair",
+		"ebs:DescribeDiskReplicaPairs",
+		"ebs:DescribeRegions", // which zones support async replication, to explain a refusal
+		// The legacy 2014-05-26 family, used when ABSR_API=ecs.
+		"ecs:CreateDiskReplicaPair",
+		"ecs:StartDiskReplicaPair",
+		"ecs:DescribeDiskReplicaPairs",
 	}
 }

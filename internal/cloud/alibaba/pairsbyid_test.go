@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 // PairsByID through the SDK against the emulator: one request whatever the region holds, the
@@ -47,10 +49,10 @@ func TestEmulatorPairsByID(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := srv.Calls().Calls
-			ctx, trace := WithTrace(emuCtx(t))
+			ctx, trace := cloud.WithTrace(emuCtx(t))
 			pairs, err := emuPool(t, srv, tc.family).Client(emuCreds).PairsByID(ctx, "cn-hangzhou", tc.ids)
-			if Code(err) != tc.wantCode {
-				t.Fatalf("error %v (code %q), want code %q", err, Code(err), tc.wantCode)
+			if codeOf(err) != tc.wantCode {
+				t.Fatalf("error %v (code %q), want code %q", err, codeOf(err), tc.wantCode)
 			}
 			if tc.wantCode == CodeUnsupported && !errors.Is(err, errors.ErrUnsupported) {
 				t.Errorf("error %v does not wrap errors.ErrUnsupported", err)

@@ -1,4 +1,4 @@
-package cloud
+package alibaba
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
 func disk(id, region string, extra map[string]any) map[string]any {
@@ -39,7 +41,7 @@ func TestDescribeDisksMapsFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Disk{{
+	want := []cloud.Disk{{
 		ID: "d-bp1essd0000000000001", Name: "data-01", RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-i",
 		Category: "cloud_essd", PerformanceLevel: "PL1", Size: 100, Type: "data", Status: "In_use",
 		InstanceID: "i-bp1instance000000001", ChargeType: "PostPaid",
@@ -120,7 +122,7 @@ func TestInstanceDisksPages(t *testing.T) {
 	if len(calls) != 2 || calls[0].Query.Get("InstanceId") != "i-1" || calls[1].Query.Get("NextToken") != "100" {
 		t.Fatalf("paging calls: %+v", calls)
 	}
-	if _, err := api.InstanceDisks(context.Background(), "cn-hangzhou", ""); Code(err) != CodeInvalidInput {
+	if _, err := api.InstanceDisks(context.Background(), "cn-hangzhou", ""); codeOf(err) != CodeInvalidInput {
 		t.Fatalf("empty instance ID: %v", err)
 	}
 }
@@ -139,7 +141,7 @@ func TestDisksByTagPagesThroughCallback(t *testing.T) {
 	}
 	api := f.pool(t, APIEBS).Client(testCreds)
 	var pages []int
-	err := api.DisksByTag(context.Background(), "cn-hangzhou", "dr", "enabled", func(page []Disk) error {
+	err := api.DisksByTag(context.Background(), "cn-hangzhou", "dr", "enabled", func(page []cloud.Disk) error {
 		pages = append(pages, len(page))
 		for _, d := range page {
 			if d.Tags["dr"] != "enabled" {
@@ -160,7 +162,7 @@ func TestDisksByTagPagesThroughCallback(t *testing.T) {
 	}
 
 	pages = nil
-	err = api.DisksByTag(context.Background(), "cn-hangzhou", "dr", "", func(page []Disk) error {
+	err = api.DisksByTag(context.Background(), "cn-hangzhou", "dr", "", func(page []cloud.Disk) error {
 		pages = append(pages, len(page))
 		return nil
 	})
@@ -173,11 +175,11 @@ func TestDisksByTagPagesThroughCallback(t *testing.T) {
 
 	stop := errors.New("enough")
 	calls := len(f.Calls())
-	err = api.DisksByTag(context.Background(), "cn-hangzhou", "dr", "", func([]Disk) error { return stop })
+	err = api.DisksByTag(context.Background(), "cn-hangzhou", "dr", "", func([]cloud.Disk) error { return stop })
 	if err != stop || len(f.Calls()) != calls+1 {
 		t.Fatalf("callback error must stop paging and come back unchanged: %v", err)
 	}
-	if err := api.DisksByTag(context.Background(), "cn-hangzhou", "", "x", func([]Disk) error { return nil }); Code(err) != CodeInvalidInput {
+	if err := api.DisksByTag(context.Background(), "cn-hangzhou", "", "x", func([]cloud.Disk) error { return nil }); codeOf(err) != CodeInvalidInput {
 		t.Fatalf("empty key: %v", err)
 	}
 }
@@ -185,7 +187,7 @@ func TestDisksByTagPagesThroughCallback(t *testing.T) {
 func TestCreateDiskParameters(t *testing.T) {
 	f := newFakeCloud(t)
 	api := f.pool(t, APIEBS).Client(testCreds)
-	in := CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", PerformanceLevel: "PL1",
+	in := cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", PerformanceLevel: "PL1",
 		Size: 100, Name: "absr-secondary", Description: "secondary of d-1", ClientToken: "tok-create-1",
 		Tags: map[string]string{"dr": "secondary", "absr:primary": "d-1"}}
 	id, err := api.CreateDisk(context.Background(), in)
@@ -209,7 +211,7 @@ func TestCreateDiskParameters(t *testing.T) {
 		t.Errorf("extra tag: %v", q)
 	}
 
-	bad := []CreateDiskInput{
+	bad := []cloud.CreateDiskInput{
 		{ZoneID: "z", Category: "cloud_essd", Size: 20},                // no region
 		{RegionID: "cn-shanghai", Category: "cloud_essd", Size: 20},    // no zone
 		{RegionID: "cn-shanghai", ZoneID: "z", Size: 20},               // no category
@@ -222,7 +224,7 @@ func TestCreateDiskParameters(t *testing.T) {
 		{RegionID: "CN Shanghai", ZoneID: "z", Category: "cloud_essd", Size: 20},
 	}
 	for i, b := range bad {
-		if _, err := api.CreateDisk(context.Background(), b); Code(err) != CodeInvalidInput || IsRetryable(err) {
+		if _, err := api.CreateDisk(context.Background(), b); codeOf(err) != CodeInvalidInput || cloud.IsRetryable(err) {
 			t.Errorf("bad input %d: %v", i, err)
 		}
 	}
@@ -233,7 +235,7 @@ func TestCreateDiskParameters(t *testing.T) {
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
 		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "REQ-EMPTY"}}
 	})
-	if _, err := api.CreateDisk(context.Background(), in); Code(err) != CodeInvalidResponse || !strings.Contains(err.Error(), "REQ-EMPTY") {
+	if _, err := api.CreateDisk(context.Background(), in); codeOf(err) != CodeInvalidResponse || !strings.Contains(err.Error(), "REQ-EMPTY") {
 		t.Fatalf("a response without DiskId must be an error: %v", err)
 	}
 }
@@ -273,7 +275,7 @@ func TestTagDisksBatchesOf50(t *testing.T) {
 		many[fmt.Sprintf("k%d", i)] = "v"
 	}
 	for _, bad := range []map[string]string{nil, many, {"": "x"}, {"aliyun": "x"}} {
-		if err := api.TagDisks(context.Background(), "cn-hangzhou", ids, bad); Code(err) != CodeInvalidInput {
+		if err := api.TagDisks(context.Background(), "cn-hangzhou", ids, bad); codeOf(err) != CodeInvalidInput {
 			t.Fatalf("tags %v: %v", bad, err)
 		}
 	}
@@ -318,7 +320,7 @@ func TestListPairsEBSBothSitesPagedAndMerged(t *testing.T) {
 	if seen["pair-elsewhere"] {
 		t.Fatal("pair of other regions listed")
 	}
-	want := Pair{ID: "pair-cn-hangzhou-0000000001", Name: "absr-d-bp1essd0000000000001", Status: "normal",
+	want := cloud.Pair{ID: "pair-cn-hangzhou-0000000001", Name: "absr-d-bp1essd0000000000001", Status: "normal",
 		SourceDiskID: "d-bp1essd0000000000001", SourceRegionID: "cn-hangzhou", SourceZoneID: "cn-hangzhou-i",
 		DestinationDiskID: "d-uf6essd0000000000001", DestinationRegionID: "cn-shanghai", DestinationZoneID: "cn-shanghai-e"}
 	if pairs[0] != want {
@@ -353,7 +355,7 @@ func TestListPairsLegacy(t *testing.T) {
 	if len(pairs) != 151 {
 		t.Fatalf("%d pairs", len(pairs))
 	}
-	want := Pair{ID: "rp-dsaf233kj23j2j30001", Name: "TestReplicaPair", Status: "active", SourceDiskID: "d-bp1famypsnar20bv0001",
+	want := cloud.Pair{ID: "rp-dsaf233kj23j2j30001", Name: "TestReplicaPair", Status: "active", SourceDiskID: "d-bp1famypsnar20bv0001",
 		SourceRegionID: "cn-beijing", SourceZoneID: "cn-beijing-h", DestinationDiskID: "d-asdfjl2342kj2l3k40001",
 		DestinationRegionID: "cn-shanghai", DestinationZoneID: "cn-shanghai-e"}
 	if pairs[0] != want {
@@ -368,7 +370,7 @@ func TestListPairsLegacy(t *testing.T) {
 func TestCreateAndStartPairEBS(t *testing.T) {
 	f := newFakeCloud(t)
 	api := f.pool(t, APIEBS).Client(testCreds)
-	in := CreatePairInput{RegionID: "cn-hangzhou", DiskID: "d-1", SourceZoneID: "cn-hangzhou-i", DestinationRegionID: "cn-shanghai",
+	in := cloud.CreatePairInput{RegionID: "cn-hangzhou", DiskID: "d-1", SourceZoneID: "cn-hangzhou-i", DestinationRegionID: "cn-shanghai",
 		DestinationZoneID: "cn-shanghai-e", DestinationDiskID: "d-2", Name: "absr-d-1", Description: "by absr",
 		ChargeType: "POSTPAY", RPO: 900, ClientToken: "tok-pair-1"}
 	id, err := api.CreatePair(context.Background(), in)
@@ -391,7 +393,7 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 		t.Errorf("Period sent with POSTPAY")
 	}
 	in.Bandwidth, in.ChargeType, in.ClientToken = 10240, "PREPAY", "tok-pair-2"
-	if _, err := api.CreatePair(context.Background(), in); Code(err) != CodeInvalidInput {
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidInput {
 		t.Errorf("PREPAY without a period: %v, want %s (the API refuses it)", err, CodeInvalidInput)
 	}
 	in.Period = 12
@@ -414,12 +416,12 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
 		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "REQ-LEGACY", "PairId": "rp-1"}}
 	})
-	if _, err := api.CreatePair(context.Background(), in); Code(err) != CodeInvalidResponse {
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidResponse {
 		t.Fatalf("missing ReplicaPairId must be an error: %v", err)
 	}
 	f.setIntercept(nil)
 
-	for i, bad := range []CreatePairInput{
+	for i, bad := range []cloud.CreatePairInput{
 		{RegionID: "cn-hangzhou", SourceZoneID: "z", DestinationRegionID: "r", DestinationZoneID: "z", DestinationDiskID: "d"},
 		{RegionID: "cn-hangzhou", DiskID: "d", DestinationRegionID: "r", DestinationZoneID: "z", DestinationDiskID: "d"},
 		{RegionID: "cn-hangzhou", DiskID: "d", SourceZoneID: "z", DestinationZoneID: "z", DestinationDiskID: "d"},
@@ -428,11 +430,11 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 		{RegionID: "cn-hangzhou", DiskID: "d", SourceZoneID: "z", DestinationRegionID: "r", DestinationZoneID: "z", DestinationDiskID: "d", ChargeType: "monthly"},
 		{DiskID: "d", SourceZoneID: "z", DestinationRegionID: "r", DestinationZoneID: "z", DestinationDiskID: "d"},
 	} {
-		if _, err := api.CreatePair(context.Background(), bad); Code(err) != CodeInvalidInput {
+		if _, err := api.CreatePair(context.Background(), bad); codeOf(err) != CodeInvalidInput {
 			t.Errorf("bad input %d: %v", i, err)
 		}
 	}
-	if err := api.StartPair(context.Background(), "cn-hangzhou", "", ""); Code(err) != CodeInvalidInput {
+	if err := api.StartPair(context.Background(), "cn-hangzhou", "", ""); codeOf(err) != CodeInvalidInput {
 		t.Errorf("empty pair ID: %v", err)
 	}
 }
@@ -440,7 +442,7 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 func TestCreateAndStartPairLegacy(t *testing.T) {
 	f := newFakeCloud(t)
 	api := f.pool(t, APIECS).Client(testCreds)
-	in := CreatePairInput{RegionID: "cn-beijing", DiskID: "d-1", SourceZoneID: "cn-beijing-h", DestinationRegionID: "cn-shanghai",
+	in := cloud.CreatePairInput{RegionID: "cn-beijing", DiskID: "d-1", SourceZoneID: "cn-beijing-h", DestinationRegionID: "cn-shanghai",
 		DestinationZoneID: "cn-shanghai-e", DestinationDiskID: "d-2", Name: "TestReplicaPair", Description: "desc",
 		ChargeType: "POSTPAY", RPO: 900, Bandwidth: 10240, ClientToken: "tok"}
 	id, err := api.CreatePair(context.Background(), in)
@@ -472,14 +474,14 @@ func TestCreateAndStartPairLegacy(t *testing.T) {
 		t.Fatalf("start: %v", sq)
 	}
 	in.Name = ""
-	if _, err := api.CreatePair(context.Background(), in); Code(err) != CodeInvalidInput {
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidInput {
 		t.Fatalf("legacy requires PairName: %v", err)
 	}
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
 		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "R", "ReplicaPairId": "pair-x"}}
 	})
 	in.Name = "n"
-	if _, err := api.CreatePair(context.Background(), in); Code(err) != CodeInvalidResponse {
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidResponse {
 		t.Fatalf("missing PairId must be an error: %v", err)
 	}
 }
@@ -493,7 +495,7 @@ func TestSecurityTokenReachesServer(t *testing.T) {
 	if got := f.Calls()[0].Query.Get("SecurityToken"); got != testToken {
 		t.Fatalf("SecurityToken = %q", got)
 	}
-	ak := Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}
+	ak := cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}
 	if _, err := p.Client(ak).ListPairs(context.Background(), "cn-hangzhou"); err != nil {
 		t.Fatal(err)
 	}
@@ -521,9 +523,9 @@ func TestBadCredentials(t *testing.T) {
 	p := f.pool(t, APIEBS)
 	ctx := context.Background()
 
-	wrongSecret := Credentials{AccessKeyID: testAKID, AccessKeySecret: "Wrong/Secret+Value", SecurityToken: testToken}
+	wrongSecret := cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: "Wrong/Secret+Value", SecurityToken: testToken}
 	_, err := p.Client(wrongSecret).ListPairs(ctx, "cn-hangzhou")
-	if Code(err) != "SignatureDoesNotMatch" || IsRetryable(err) {
+	if codeOf(err) != "SignatureDoesNotMatch" || cloud.IsRetryable(err) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 	assertNoCredentials(t, err.Error())
@@ -534,19 +536,19 @@ func TestBadCredentials(t *testing.T) {
 		t.Fatal("a rejected request was recorded as accepted")
 	}
 
-	_, err = p.Client(Credentials{AccessKeyID: "LTAIunknownKey", AccessKeySecret: "x-secret"}).ListPairs(ctx, "cn-hangzhou")
-	if Code(err) != "InvalidAccessKeyId.NotFound" || IsRetryable(err) {
+	_, err = p.Client(cloud.Credentials{AccessKeyID: "LTAIunknownKey", AccessKeySecret: "x-secret"}).ListPairs(ctx, "cn-hangzhou")
+	if codeOf(err) != "InvalidAccessKeyId.NotFound" || cloud.IsRetryable(err) {
 		t.Fatalf("unknown key: %v", err)
 	}
 
-	_, err = p.Client(Credentials{AccessKeyID: testAKID}).ListPairs(ctx, "cn-hangzhou")
-	if Code(err) != CodeCredentials || IsRetryable(err) {
+	_, err = p.Client(cloud.Credentials{AccessKeyID: testAKID}).ListPairs(ctx, "cn-hangzhou")
+	if codeOf(err) != CodeCredentials || cloud.IsRetryable(err) {
 		t.Fatalf("missing secret: %v", err)
 	}
-	if _, err = p.Client(nil).ListPairs(ctx, "cn-hangzhou"); Code(err) != CodeCredentials {
+	if _, err = p.Client(nil).ListPairs(ctx, "cn-hangzhou"); codeOf(err) != CodeCredentials {
 		t.Fatalf("nil source: %v", err)
 	}
-	if err := p.Client(testCreds).DisksByTag(ctx, "cn-hangzhou", "dr", "", nil); Code(err) != CodeInvalidInput {
+	if err := p.Client(testCreds).DisksByTag(ctx, "cn-hangzhou", "dr", "", nil); codeOf(err) != CodeInvalidInput {
 		t.Fatalf("nil callback: %v", err)
 	}
 }
@@ -603,7 +605,7 @@ func TestRepeatedNextTokenStopsPaging(t *testing.T) {
 	ctx := context.Background()
 	check := func(name string, err error, calls int) {
 		t.Helper()
-		var e *Error
+		var e *cloud.Error
 		if !errors.As(err, &e) || e.Code != CodeInvalidResponse || e.RequestID != "REQ-PAGE-3" {
 			t.Errorf("%s: %v", name, err)
 		}
