@@ -141,7 +141,9 @@ func (p params) tags(name string, max int) ([]tag, *apiError) {
 	return out, nil
 }
 
-// validTagKey applies the ECS tag key rules.
+// validTagKey applies the ECS tag key rules. The emulator keeps its own copy of the tag rules
+// (the function's is package valid) on purpose: an independent reading of the documents checks
+// the function's, instead of agreeing with it by construction.
 func validTagKey(k string) bool {
 	lk := strings.ToLower(k)
 	return k != "" && utf8.RuneCountInString(k) <= 128 && !strings.HasPrefix(lk, "aliyun") &&

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/absr-autopair/absr-autopair/internal/valid"
 )
 
 // Event sources and the record types behind them.
@@ -194,7 +196,7 @@ func (b *builder) tagResources(ev Event, region string, params object) {
 
 	named := false
 	for _, g := range groups {
-		disks, invalid := splitIDs(g.ids, IsDiskID)
+		disks, invalid := splitIDs(g.ids, valid.DiskID)
 		bad = append(bad, invalid...)
 		if len(disks) > 0 {
 			named = true
@@ -239,8 +241,8 @@ func tagParams(params object) map[string]string {
 // emit records a target of the well-formed IDs among disks and instances, and why the rest
 // was left out. others lists referenced resources of other types, for the not_a_disk detail.
 func (b *builder) emit(ev Event, region string, disks, instances []string, tags map[string]string, created bool, others []string) {
-	goodDisks, badDisks := splitIDs(disks, IsDiskID)
-	goodInstances, badInstances := splitIDs(instances, IsInstanceID)
+	goodDisks, badDisks := splitIDs(disks, valid.DiskID)
+	goodInstances, badInstances := splitIDs(instances, valid.InstanceID)
 	bad := append(badDisks, badInstances...)
 	if len(goodDisks) == 0 && len(goodInstances) == 0 {
 		switch {
@@ -278,10 +280,10 @@ func (b *builder) configChange(ev Event, env, data object, ok bool) {
 	case id == "":
 		b.ignore(ev, ReasonNoResourceID, "the notification has no resourceId")
 		return
-	case !IsDiskID(id) && rtype == "" && !strings.HasPrefix(id, "d-"):
+	case !valid.DiskID(id) && rtype == "" && !strings.HasPrefix(id, "d-"):
 		b.ignore(ev, ReasonNotADisk, "resourceId "+sample([]string{id}))
 		return
-	case !IsDiskID(id):
+	case !valid.DiskID(id):
 		b.ignore(ev, ReasonInvalidID, "resourceId "+sample([]string{id}))
 		return
 	case configDeleted(data) || configDeleted(item):

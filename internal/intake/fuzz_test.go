@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/absr-autopair/absr-autopair/internal/valid"
 )
 
 // FuzzDecode checks properties that hold for any payload: Decode returns (no panic, no hang),
@@ -107,7 +109,7 @@ func checkWellFormed(t *testing.T, req Request) {
 		}
 		seen := map[string]bool{}
 		for _, r := range req.Sweep.Regions {
-			if !IsRegionID(r) || seen[r] {
+			if !valid.RegionID(r) || seen[r] {
 				t.Fatalf("sweep region %q malformed or repeated", r)
 			}
 			seen[r] = true
@@ -128,20 +130,20 @@ func checkWellFormed(t *testing.T, req Request) {
 		if len(tg.DiskIDs) == 0 && len(tg.InstanceIDs) == 0 {
 			t.Fatalf("empty target: %+v", tg)
 		}
-		if tg.Region != "" && !IsRegionID(tg.Region) {
+		if tg.Region != "" && !valid.RegionID(tg.Region) {
 			t.Fatalf("malformed region %q", tg.Region)
 		}
 		if tg.Event.Source == "" {
 			t.Fatalf("target without a source: %+v", tg)
 		}
 		for _, id := range tg.DiskIDs {
-			if !IsDiskID(id) || disks[id] {
+			if !valid.DiskID(id) || disks[id] {
 				t.Fatalf("disk ID %q malformed or repeated", id)
 			}
 			disks[id] = true
 		}
 		for _, id := range tg.InstanceIDs {
-			if !IsInstanceID(id) || instances[id] {
+			if !valid.InstanceID(id) || instances[id] {
 				t.Fatalf("instance ID %q malformed or repeated", id)
 			}
 			instances[id] = true

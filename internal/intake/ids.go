@@ -3,71 +3,14 @@ package intake
 import (
 	"fmt"
 	"strings"
+
+	"github.com/absr-autopair/absr-autopair/internal/valid"
 )
-
-// maxIDLen bounds resource IDs: real ones are about 22 characters.
-const maxIDLen = 64
-
-// IsDiskID reports whether s looks like an ECS disk ID: "d-" and ASCII letters and digits.
-// The check is loose on purpose (the cloud is the judge); it keeps garbage, masked IDs
-// ("d-bp1****") and injection attempts out of API calls and logs.
-func IsDiskID(s string) bool { return isResourceID(s, "d-") }
-
-// IsInstanceID reports whether s looks like an ECS instance ID: "i-" and ASCII letters and digits.
-func IsInstanceID(s string) bool { return isResourceID(s, "i-") }
-
-func isResourceID(s, prefix string) bool {
-	if len(s) <= len(prefix) || len(s) > maxIDLen || !strings.HasPrefix(s, prefix) {
-		return false
-	}
-	for i := len(prefix); i < len(s); i++ {
-		if !isAlnum(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// IsRegionID reports whether s looks like an Alibaba Cloud region ID such as cn-hangzhou,
-// ap-southeast-1 or cn-shanghai-finance-1: lowercase letters and digits in two or more
-// hyphen-separated words, the first of two or more letters.
-func IsRegionID(s string) bool {
-	if len(s) < 4 || len(s) > 32 {
-		return false
-	}
-	words := 0
-	wordLen := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '-':
-			if wordLen == 0 || (words == 0 && wordLen < 2) {
-				return false
-			}
-			words++
-			wordLen = 0
-		case c >= 'a' && c <= 'z':
-			wordLen++
-		case c >= '0' && c <= '9':
-			if words == 0 {
-				return false
-			}
-			wordLen++
-		default:
-			return false
-		}
-	}
-	return wordLen > 0 && words >= 1
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
 
 // firstRegion returns the first candidate that is a well-formed region ID, or "".
 func firstRegion(candidates ...string) string {
 	for _, c := range candidates {
-		if IsRegionID(c) {
+		if valid.RegionID(c) {
 			return c
 		}
 	}

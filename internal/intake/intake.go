@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/absr-autopair/absr-autopair/internal/valid"
 )
 
 // Limits on what Decode reads. FC itself caps synchronous payloads; these caps also hold for a
@@ -326,7 +328,7 @@ func decodeTimer(o object) (Request, error) {
 		if raw, ok := p.raw("regions"); ok && !isNull(raw) {
 			regions := stringList(raw)
 			var bad []string
-			sw.Regions, bad = splitIDs(regions, IsRegionID)
+			sw.Regions, bad = splitIDs(regions, valid.RegionID)
 			if len(bad) > 0 {
 				return Request{}, errorf("timer payload: not region IDs: %s", sample(bad))
 			}
@@ -355,16 +357,16 @@ func decodeDirect(o object) (Request, error) {
 	t := Target{Event: Event{Source: SourceDirect, Type: TypeDirect}}
 	if raw, ok := o.raw("regionId"); ok && !isNull(raw) && string(bytes.TrimSpace(raw)) != `""` {
 		r, _ := scalar(raw)
-		if !IsRegionID(r) {
+		if !valid.RegionID(r) {
 			return Request{}, errorf("direct request: regionId %s is not a region ID such as cn-hangzhou", sample([]string{r}))
 		}
 		t.Region = r
 	}
 	var err error
-	if t.DiskIDs, err = directIDs(o, "diskIds", "disk", IsDiskID); err != nil {
+	if t.DiskIDs, err = directIDs(o, "diskIds", "disk", valid.DiskID); err != nil {
 		return Request{}, err
 	}
-	if t.InstanceIDs, err = directIDs(o, "instanceIds", "instance", IsInstanceID); err != nil {
+	if t.InstanceIDs, err = directIDs(o, "instanceIds", "instance", valid.InstanceID); err != nil {
 		return Request{}, err
 	}
 	if len(t.DiskIDs) == 0 && len(t.InstanceIDs) == 0 {

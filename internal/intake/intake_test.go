@@ -337,42 +337,6 @@ func checkDecodeError(t *testing.T, got Request, err error, want ...string) {
 	}
 }
 
-func TestIDChecks(t *testing.T) {
-	for _, tc := range []struct {
-		s             string
-		disk, inst, r bool
-	}{
-		{"d-bp1demo0001mapped", true, false, false},
-		{"d-2ze0123456789abcdefg", true, false, false},
-		{"i-bp1demo0002", false, true, false},
-		{"cn-hangzhou", false, false, true},
-		{"ap-southeast-1", false, false, true},
-		{"cn-shanghai-finance-1", false, false, true},
-		{"d-", false, false, false},
-		{"d-bp1****", false, false, false},
-		{"d-bp1 x", false, false, false},
-		{"D-bp1demo", false, false, false},
-		{"d-" + strings.Repeat("a", 62), true, false, false},
-		{"d-" + strings.Repeat("a", 63), false, false, false},
-		{"1n-hangzhou", false, false, false},
-		{"cn--hangzhou", false, false, false},
-		{"cn-hangzhou-", false, false, false},
-		{"hangzhou", false, false, false},
-		{"CN-HANGZHOU", false, false, false},
-		{"", false, false, false},
-	} {
-		if got := IsDiskID(tc.s); got != tc.disk {
-			t.Errorf("IsDiskID(%q) = %v", tc.s, got)
-		}
-		if got := IsInstanceID(tc.s); got != tc.inst {
-			t.Errorf("IsInstanceID(%q) = %v", tc.s, got)
-		}
-		if got := IsRegionID(tc.s); got != tc.r {
-			t.Errorf("IsRegionID(%q) = %v", tc.s, got)
-		}
-	}
-}
-
 // TestTargetsOwnTheirTags: targets of one event must not share a TagHint map, so a handler
 // that edits one cannot change another.
 func TestTargetsOwnTheirTags(t *testing.T) {

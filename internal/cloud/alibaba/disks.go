@@ -10,6 +10,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/valid"
 )
 
 // Limits of the ECS 2014-05-26 API.
@@ -19,8 +20,6 @@ const (
 	tagResourcesMaxIDs      = 50  // ResourceId.N per TagResources call
 	tagResourcesMaxTags     = 20  // Tag.N per TagResources call
 	clientTokenMaxLen       = 64
-	tagKeyMaxLen            = 128
-	tagValueMaxLen          = 128
 )
 
 var (
@@ -226,18 +225,12 @@ func uniqueIDs(ids []string) []string {
 func checkTags(action string, tags map[string]string) ([]string, *cloud.Error) {
 	keys := make([]string, 0, len(tags))
 	for k, v := range tags {
-		lk := strings.ToLower(k)
-		switch {
-		case strings.TrimSpace(k) == "":
-			return nil, inputError(action, "a tag key is empty")
-		case len(k) > tagKeyMaxLen:
-			return nil, inputError(action, "tag key %q is longer than %d characters", k, tagKeyMaxLen)
-		case len(v) > tagValueMaxLen:
-			return nil, inputError(action, "value of tag %q is longer than %d characters", k, tagValueMaxLen)
-		case strings.HasPrefix(lk, "aliyun"), strings.HasPrefix(lk, "acs:"):
-			return nil, inputError(action, "tag key %q: keys may not start with aliyun or acs:", k)
-		case strings.Contains(lk, "http://"), strings.Contains(lk, "https://"):
-			return nil, inputError(action, "tag key %q: keys may not contain http:// or https://", k)
+		err := valid.TagKey(k)
+		if err == nil {
+			err = valid.TagValue(v)
+		}
+		if err != nil {
+			return nil, inputError(action, "%v", err)
 		}
 		keys = append(keys, k)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/valid"
 
 	// Every request here carries its own timeout (invoke, below), so the SDK's table of
 	// per-action timeouts is dead weight at start: sdkinit keeps the SDK from decoding it.
@@ -34,23 +35,8 @@ type operation struct {
 
 func (op operation) action() string { return op.family + ":" + op.name }
 
-// isRegionID reports whether s could be a region ID: 1-64 of a-z, 0-9 and '-'. (Not a regexp:
-// compiling `^[a-z0-9-]{1,64}$` at start-up took a quarter of a millisecond, a tenth of the
-// function's cold start; see internal/bench.)
-func isRegionID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 func checkRegion(op operation, region string) *cloud.Error {
-	if !isRegionID(region) {
+	if !valid.RegionID(region) {
 		return inputError(op.action(), "region %q is not a region ID such as cn-hangzhou", region)
 	}
 	return nil
