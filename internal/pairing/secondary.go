@@ -1,0 +1,312 @@
+package pairing
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+)
+
+// secondaryPlan is the chosen secondary: an existing disk, or one to create.
+type secondaryPlan struct {
+	disk   *cloud.Disk
+	create *cloud.CreateDiskInput
+	region string
+	source string // how it was found, for the message
+}
+
+func (p secondaryPlan) id() string {
+	if p.disk != nil {
+		return p.disk.ID
+	}
+	return ""
+}
+
+func (p secondaryPlan) describe(o Options) string {
+	var what string
+	if p.create != nil {
+		c := p.create
+		what = fmt.Sprintf("would create a %s %s %d GiB secondary in %s (%s) and pair with it",
+			c.Category, c.PerformanceLevel, c.Size, c.RegionID, c.ZoneID)
+	} else {
+		what = fmt.Sprintf("would pair with %s in %s (secondary from %s)", p.disk.ID, p.region, p.source)
+	}
+	if o.Start {
+		what += ", start the pair"
+	}
+	if o.MarkPrimary {
+		what += ", mark the primary"
+	}
+	return what
+}
+
+// resolveSecondary picks the secondary, first match wins: mapping file, tag, a back-referenced
+// Available disk in the route's region, a disk to create; else the disk is skipped.
+func (r *run) resolveSecondary(ctx context.Context, it *item, d cloud.Disk) (secondaryPlan, *Result) {
+	skip := func(reason, msg string) (secondaryPlan, *Result) {
+		res := it.result(Skipped, reason, msg)
+		return secondaryPlan{}, &res
+	}
+	if ref, source, ok := r.explicitSecondary(d); ok {
+		if ref.Region == "" {
+			return skip(ReasonNoRoute, fmt.Sprintf("secondary %s (from %s) has no region: tag %s or a route for %s is needed",
+				ref.DiskID, source, TagSecondaryRegion, d.RegionID))
+		}
+		sec, err := r.secondaryDisk(ctx, ref.Region, ref.DiskID)
+		if err != nil {
+			res := it.fail(ctx, err, fmt.Sprintf("reading secondary %s in %s", ref.DiskID, ref.Region))
+			res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
+			return secondaryPlan{}, &res
+		}
+		if sec == nil {
+			res := it.result(Failed, ReasonSecondaryNotFound,
+				fmt.Sprintf("secondary %s (from %s) not found in %s", ref.DiskID, source, ref.Region))
+			res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
+			return secondaryPlan{}, &res
+		}
+		if sec.RegionID == "" {
+			sec.RegionID = ref.Region
+		}
+		return secondaryPlan{disk: sec, region: ref.Region, source: source}, nil
+	}
+
+	route, ok := r.opts.Routes[d.RegionID]
+	if !ok {
+		return skip(ReasonNoRoute, fmt.Sprintf("no secondary named and no route for region %s", d.RegionID))
+	}
+	found, err := r.backrefCandidates(ctx, route.Region, d.ID)
+	if err != nil {
+		res := it.fail(ctx, err, fmt.Sprintf("looking for disks tagged %s=%s in %s", TagPrimaryDisk, d.ID, route.Region))
+		return secondaryPlan{}, &res
+	}
+	if sec := pickBackref(found, d); sec != nil {
+		if sec.RegionID == "" {
+			sec.RegionID = route.Region
+		}
+		return secondaryPlan{disk: sec, region: route.Region, source: "tag " + TagPrimaryDisk}, nil
+	}
+	if !r.opts.AutoCreateSecondary {
+		return skip(ReasonNoSecondary, fmt.Sprintf("no secondary named, none tagged %s=%s in %s, and auto-create is off",
+			TagPrimaryDisk, d.ID, route.Region))
+	}
+	if why := mayBeRefused(d); why != "" {
+		// Spend nothing before the pair is known to be acceptable: the console guide says the
+		// primary must be an unencrypted data disk (other docs disagree), and a secondary bought
+		// for a refused pair would be billed for nothing.
+		return skip(ReasonUnsupportedPrimary, fmt.Sprintf("the primary is %s: async replication may refuse it (the console guide "+
+			"allows unencrypted data disks only), so no secondary is created for it; name one (mapping file or tag %s) to try",
+			why, TagSecondaryDisk))
+	}
+	if route.Zone != "" {
+		if res := r.checkZone(ctx, it, d, route.Region, route.Zone, fmt.Sprintf("the route of %s names", d.RegionID), false); res != nil {
+			return secondaryPlan{}, res
+		}
+	}
+	if route.Zone == "" {
+		res := it.result(Failed, ReasonNoRouteZone, fmt.Sprintf(
+			"auto-create needs a zone in the route of %s (e.g. ABSR_ROUTES=%s=%s/<zone>)", d.RegionID, d.RegionID, route.Region))
+		return secondaryPlan{}, &res
+	}
+	in := cloud.CreateDiskInput{
+		RegionID:    route.Region,
+		ZoneID:      route.Zone,
+		Category:    d.Category,
+		Size:        d.Size,
+		Name:        SanitizeName("absr-secondary-" + d.ID),
+		Description: fmt.Sprintf("ABSR secondary of %s (%s), created by absr-autopair", d.ID, d.RegionID),
+		Tags:        map[string]string{TagPrimaryDisk: d.ID},
+	}
+	if d.Category == "cloud_essd" {
+		in.PerformanceLevel = d.PerformanceLevel
+	}
+	in.ClientToken = secondaryToken(d.RegionID, d.ID, in)
+	return secondaryPlan{create: &in, region: route.Region, source: "auto-create"}, nil
+}
+
+// explicitSecondary is the secondary named for d by the mapping file or by its tags. The
+// region falls back to the route's; it is empty when there is neither.
+func (r *run) explicitSecondary(d cloud.Disk) (ref SecondaryRef, source string, ok bool) {
+	route := r.opts.Routes[d.RegionID]
+	if ref, ok := r.opts.Pairs[d.ID]; ok {
+		return SecondaryRef{DiskID: ref.DiskID, Region: cmp.Or(ref.Region, route.Region)}, "mapping file", true
+	}
+	if id := d.Tags[TagSecondaryDisk]; id != "" {
+		return SecondaryRef{DiskID: id, Region: cmp.Or(d.Tags[TagSecondaryRegion], route.Region)}, "tag " + TagSecondaryDisk, true
+	}
+	return SecondaryRef{}, "", false
+}
+
+// pickBackref chooses among back-referenced disks: Available ones only, those matching the
+// primary's spec first, then by ID so the choice is stable.
+func pickBackref(found []cloud.Disk, d cloud.Disk) *cloud.Disk {
+	var avail []cloud.Disk
+	for _, s := range found {
+		if s.Status == statusAvailable && s.ID != d.ID {
+			avail = append(avail, s)
+		}
+	}
+	if len(avail) == 0 {
+		return nil
+	}
+	slices.SortFunc(avail, func(a, b cloud.Disk) int {
+		am, bm := len(specDiffs(d, a)) == 0, len(specDiffs(d, b)) == 0
+		if am != bm {
+			if am {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return &avail[0]
+}
+
+// mayBeRefused says why the API may refuse d as a primary ("" when it should not).
+func mayBeRefused(d cloud.Disk) string {
+	switch {
+	case d.Type == "system" && d.Encrypted:
+		return "an encrypted system disk"
+	case d.Type == "system":
+		return "a system disk"
+	case d.Encrypted:
+		return "encrypted"
+	}
+	return ""
+}
+
+// checkZone fails the disk with zone_unsupported when EBS DescribeRegions (ResourceType=ear)
+// does not list zone among the zones of region that offer async replication. It returns nil when
+// the zone is listed, and when the answer is unknown (the legacy family, a failed call): the
+// pair's own refusal then speaks for itself. A region the answer leaves out entirely counts only
+// with regionMustBeListed (explaining a refusal): before anything is bought, only a zone missing
+// from a listed region blocks. The answer is read once per invocation.
+func (r *run) checkZone(ctx context.Context, it *item, d cloud.Disk, region, zone, what string, regionMustBeListed bool) *Result {
+	zones, ok := r.replicationZones(ctx, d.RegionID)
+	if _, listed := zones[region]; !ok || slices.Contains(zones[region], zone) || !listed && !regionMustBeListed {
+		return nil
+	}
+	listed := strings.Join(zones[region], ", ")
+	if listed == "" {
+		listed = "none"
+	}
+	res := it.result(Failed, ReasonZoneUnsupported, fmt.Sprintf(
+		"%s zone %s (%s), where async replication is not available: EBS DescribeRegions (ResourceType=ear) lists %s for %s; "+
+			"nothing was bought there. Choose a listed zone (ABSR_ROUTES, the mapping file or the secondary's tags)",
+		what, zone, region, listed, region))
+	return &res
+}
+
+// replicationZones is ReplicationZones, asked once per invocation (sent in the primary's region).
+func (r *run) replicationZones(ctx context.Context, region string) (map[string][]string, bool) {
+	r.mu.Lock()
+	l := r.zones
+	if l == nil {
+		l = &lazy[map[string][]string]{}
+		r.zones = l
+	}
+	r.mu.Unlock()
+	l.once.Do(func() { l.v, l.err = r.api.ReplicationZones(ctx, region) })
+	return l.v, l.err == nil
+}
+
+// validate checks the secondary against the ABSR rules, in the order the report explains
+// them best: same spec, other region, unattached, in no pair. When the secondary turns out
+// to be in a pair with this very primary, it returns that pair instead.
+func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) (*Result, *cloud.Pair) {
+	fail := func(reason, msg string, retryable bool) (*Result, *cloud.Pair) {
+		res := it.result(Failed, reason, msg)
+		res.SecondaryDiskID, res.SecondaryRegionID, res.Retryable = s.ID, s.RegionID, retryable
+		return &res, nil
+	}
+	if diffs := specDiffs(d, s); len(diffs) > 0 {
+		return fail(ReasonSecondaryMismatch, fmt.Sprintf("secondary %s differs from the primary: %s", s.ID, strings.Join(diffs, "; ")), false)
+	}
+	// Another region, or another zone of the primary's region: the same disk or zone never works.
+	switch {
+	case s.ID == d.ID:
+		return fail(ReasonSecondarySameZone, fmt.Sprintf("secondary %s is the primary itself", s.ID), false)
+	case s.RegionID == d.RegionID && s.ZoneID == d.ZoneID:
+		return fail(ReasonSecondarySameZone, fmt.Sprintf("secondary %s is in the primary's zone %s; it must be in another zone or region", s.ID, s.ZoneID), false)
+	}
+	if s.InstanceID != "" || s.Status == "In_use" || s.Status == "Attaching" {
+		return fail(ReasonSecondaryAttached, fmt.Sprintf("secondary %s is attached to %s", s.ID, cmp.Or(s.InstanceID, "an instance")), false)
+	}
+	if slices.Contains(settling, s.Status) {
+		return fail(ReasonSecondaryNotReady, fmt.Sprintf("secondary %s is still %s", s.ID, s.Status), true)
+	}
+	idx, err := r.pairsIn(ctx, s.RegionID)
+	if err != nil {
+		res := it.fail(ctx, err, "listing replica pairs in "+s.RegionID)
+		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
+		return &res, nil
+	}
+	for _, p := range []cloud.Pair{idx.bySource[s.ID], idx.byDest[s.ID]} {
+		if p.SourceDiskID == d.ID && p.DestinationDiskID == s.ID {
+			return nil, &p
+		}
+		if p.ID != "" {
+			return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s is already in pair %s (%s -> %s)",
+				s.ID, p.ID, p.SourceDiskID, p.DestinationDiskID), false)
+		}
+	}
+	if other, ok := r.claim(s.ID, d.ID); !ok {
+		return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s was chosen for %s in this invocation", s.ID, other), false)
+	}
+	return nil, nil
+}
+
+// specDiffs lists how s differs from d in what ABSR requires equal. The performance level
+// matters for cloud_essd only (AutoPL disks have none to match).
+func specDiffs(d, s cloud.Disk) []string {
+	var diffs []string
+	if s.Category != d.Category {
+		diffs = append(diffs, fmt.Sprintf("category %s, primary %s", s.Category, d.Category))
+	}
+	if d.Category == "cloud_essd" && s.Category == d.Category && s.PerformanceLevel != d.PerformanceLevel {
+		diffs = append(diffs, fmt.Sprintf("performance level %s, primary %s", s.PerformanceLevel, d.PerformanceLevel))
+	}
+	if s.Size != d.Size {
+		diffs = append(diffs, fmt.Sprintf("size %d GiB, primary %d GiB", s.Size, d.Size))
+	}
+	return diffs
+}
+
+// createSecondary creates an empty secondary like the primary and waits, bounded, until it
+// can be read and is no longer Creating.
+func (r *run) createSecondary(ctx context.Context, it *item, d cloud.Disk, in cloud.CreateDiskInput) (*cloud.Disk, *Result) {
+	id, err := r.api.CreateDisk(ctx, in)
+	if err != nil {
+		res := it.fail(ctx, err, fmt.Sprintf("creating a secondary in %s (%s)", in.RegionID, in.ZoneID))
+		res.SecondaryRegionID = in.RegionID
+		return nil, &res
+	}
+	notReady := func(msg string) (*cloud.Disk, *Result) {
+		res := it.result(Failed, ReasonSecondaryNotReady, msg)
+		res.SecondaryDiskID, res.SecondaryRegionID, res.Retryable = id, in.RegionID, true
+		return nil, &res
+	}
+	if id == "" {
+		return notReady("CreateDisk answered without a disk ID")
+	}
+	b := r.backoff()
+	for {
+		disks, err := r.api.DescribeDisks(ctx, in.RegionID, []string{id})
+		if err != nil {
+			res := it.fail(ctx, err, fmt.Sprintf("reading the new secondary %s", id))
+			res.SecondaryDiskID, res.SecondaryRegionID = id, in.RegionID
+			return nil, &res
+		}
+		for _, s := range disks {
+			if s.ID == id && s.Status != statusCreating {
+				s.RegionID = cmp.Or(s.RegionID, in.RegionID)
+				return &s, nil
+			}
+		}
+		if !b.wait(ctx) {
+			return notReady(fmt.Sprintf("new secondary %s is not visible and ready yet", id))
+		}
+	}
+}
