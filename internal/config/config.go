@@ -141,9 +141,32 @@ func (r *reader) fail(name, value, format string, args ...any) {
 	r.errs = append(r.errs, fmt.Errorf("%s=%s: %s", name, quote(value), fmt.Sprintf(format, args...)))
 }
 
+// load reads the configuration in named steps; each records its problems in r, and load reports
+// them all together.
 func load(lookup func(string) (string, bool), defaultMapping string) (Config, error) {
 	r := &reader{lookup: lookup}
-	c := Config{
+	c := defaults()
+	r.optInTag(&c.Pairing)
+	r.boolean(EnvAutoCreateSecondary, &c.Pairing.AutoCreateSecondary)
+	r.boolean(EnvStart, &c.Pairing.Start)
+	r.boolean(EnvMarkPrimary, &c.Pairing.MarkPrimary)
+	r.boolean(EnvDryRun, &c.Pairing.DryRun)
+	r.apiFamily(&c)
+	r.pairSettings(&c.Pairing)
+	r.limits(&c)
+	c.ECSEndpoint = r.endpoint(EnvECSEndpoint)
+	c.EBSEndpoint = r.endpoint(EnvEBSEndpoint)
+	c.SourceRegions = r.sourceRegions()
+	r.routesAndPairs(&c, defaultMapping)
+	if len(r.errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.Join(r.errs...))
+	}
+	return c, nil
+}
+
+// defaults is the configuration when no variable is set.
+func defaults() Config {
+	return Config{
 		Pairing: pairing.Options{
 			OptInKey:         DefaultOptInKey,
 			OptInValue:       DefaultOptInValue,
@@ -159,37 +182,42 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 		API:    DefaultAPI,
 		MaxQPS: DefaultMaxQPS,
 	}
-	p := &c.Pairing
+}
 
-	if v, ok := r.get(EnvOptInTag); ok {
-		key, value, found := strings.Cut(v, "=")
-		switch {
-		case !found:
-			r.fail(EnvOptInTag, v, "expected key=value, like dr=enabled")
-		default:
-			msgs := nonEmpty(checkTagKey(key), checkTagValue(value))
-			if len(msgs) > 0 {
-				r.fail(EnvOptInTag, v, "%s", strings.Join(msgs, "; "))
-			} else {
-				p.OptInKey, p.OptInValue = key, value
-			}
-		}
+// optInTag reads ABSR_OPT_IN_TAG, key=value.
+func (r *reader) optInTag(p *pairing.Options) {
+	v, ok := r.get(EnvOptInTag)
+	if !ok {
+		return
 	}
-
-	r.boolean(EnvAutoCreateSecondary, &p.AutoCreateSecondary)
-	r.boolean(EnvStart, &p.Start)
-	r.boolean(EnvMarkPrimary, &p.MarkPrimary)
-	r.boolean(EnvDryRun, &p.DryRun)
-
-	if v, ok := r.get(EnvAPI); ok {
-		switch api := strings.ToLower(v); api {
-		case "ebs", "ecs":
-			c.API = api
-		default:
-			r.fail(EnvAPI, v, "expected ebs (the 2021-07-30 API) or ecs (the 2014-05-26 API)")
-		}
+	key, value, found := strings.Cut(v, "=")
+	if !found {
+		r.fail(EnvOptInTag, v, "expected key=value, like dr=enabled")
+		return
 	}
+	if msgs := nonEmpty(checkTagKey(key), checkTagValue(value)); len(msgs) > 0 {
+		r.fail(EnvOptInTag, v, "%s", strings.Join(msgs, "; "))
+		return
+	}
+	p.OptInKey, p.OptInValue = key, value
+}
 
+// apiFamily reads ABSR_API.
+func (r *reader) apiFamily(c *Config) {
+	v, ok := r.get(EnvAPI)
+	if !ok {
+		return
+	}
+	switch api := strings.ToLower(v); api {
+	case "ebs", "ecs":
+		c.API = api
+	default:
+		r.fail(EnvAPI, v, "expected ebs (the 2021-07-30 API) or ecs (the 2014-05-26 API)")
+	}
+}
+
+// pairSettings reads what every new pair is created with: its name, charge type, bandwidth and RPO.
+func (r *reader) pairSettings(p *pairing.Options) {
 	if v, ok := r.get(EnvPairName); ok {
 		if msg := checkPairNameTemplate(v); msg != "" {
 			r.fail(EnvPairName, v, "%s", msg)
@@ -197,7 +225,6 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 			p.PairNameTemplate = v
 		}
 	}
-
 	chargeTypeOK := true
 	if v, ok := r.get(EnvChargeType); ok {
 		switch ct := strings.ToUpper(v); ct {
@@ -240,11 +267,15 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 			r.fail(EnvRPO, v, "expected 900 (seconds; the only RPO the API accepts)")
 		}
 	}
+}
+
+// limits reads how much the function does at once: disks in progress and API calls per second.
+func (r *reader) limits(c *Config) {
 	if v, ok := r.get(EnvConcurrency); ok {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > MaxConcurrency {
 			r.fail(EnvConcurrency, v, "expected an integer from 1 to %d", MaxConcurrency)
 		} else {
-			p.Concurrency = n
+			c.Pairing.Concurrency = n
 		}
 	}
 	if v, ok := r.get(EnvMaxQPS); ok {
@@ -254,11 +285,10 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 			c.MaxQPS = q
 		}
 	}
+}
 
-	c.ECSEndpoint = r.endpoint(EnvECSEndpoint)
-	c.EBSEndpoint = r.endpoint(EnvEBSEndpoint)
-	c.SourceRegions = r.sourceRegions()
-
+// routesAndPairs reads ABSR_ROUTES and the mapping file; a route in both is the environment's.
+func (r *reader) routesAndPairs(c *Config, defaultMapping string) {
 	envRoutes := map[string]pairing.Route{}
 	if v, ok := r.get(EnvRoutes); ok {
 		routes, msgs := ParseRoutes(v)
@@ -267,20 +297,14 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 		}
 		envRoutes = routes
 	}
-
 	mapping, path, err := loadMappingFile(r, defaultMapping)
 	if err != nil {
 		r.errs = append(r.errs, err)
 	}
 	c.MappingFile = path
-	maps.Copy(p.Routes, mapping.Routes)
-	maps.Copy(p.Routes, envRoutes) // second: the environment wins on conflict
-	maps.Copy(p.Pairs, mapping.Pairs)
-
-	if len(r.errs) > 0 {
-		return Config{}, fmt.Errorf("configuration: %w", errors.Join(r.errs...))
-	}
-	return c, nil
+	maps.Copy(c.Pairing.Routes, mapping.Routes)
+	maps.Copy(c.Pairing.Routes, envRoutes) // second: the environment wins on conflict
+	maps.Copy(c.Pairing.Pairs, mapping.Pairs)
 }
 
 // loadMappingFile loads ABSR_MAPPING_FILE (which must exist), else the default path when a file
