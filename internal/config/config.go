@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
 )
@@ -291,7 +289,7 @@ func (r *reader) limits(c *Config) {
 func (r *reader) routesAndPairs(c *Config, defaultMapping string) {
 	envRoutes := map[string]pairing.Route{}
 	if v, ok := r.get(EnvRoutes); ok {
-		routes, msgs := ParseRoutes(v)
+		routes, msgs := parseEnvRoutes(v)
 		for _, m := range msgs {
 			r.fail(EnvRoutes, v, "%s", m)
 		}
@@ -329,7 +327,7 @@ func loadMappingFile(r *reader, defaultPath string) (Mapping, string, error) {
 			return Mapping{}, "", fmt.Errorf("mapping file %s: %w", path, err)
 		}
 	}
-	m, err := LoadMapping(path)
+	m, err := loadMapping(path)
 	if err != nil {
 		return Mapping{}, "", err
 	}
@@ -341,7 +339,7 @@ func (r *reader) boolean(name string, dst *bool) {
 	if !ok {
 		return
 	}
-	b, err := ParseBool(v)
+	b, err := parseBool(v)
 	if err != nil {
 		r.fail(name, v, "expected true or false (also 1/0, yes/no)")
 		return
@@ -382,7 +380,7 @@ func (r *reader) endpoint(name string) string {
 // sourceRegions reads ABSR_SOURCE_REGIONS, else the function's own region.
 func (r *reader) sourceRegions() []string {
 	if v, ok := r.get(EnvSourceRegions); ok {
-		regions, msgs := ParseRegionList(v)
+		regions, msgs := parseRegionList(v)
 		for _, m := range msgs {
 			r.fail(EnvSourceRegions, v, "%s", m)
 		}
@@ -398,128 +396,4 @@ func (r *reader) sourceRegions() []string {
 		}
 	}
 	return nil
-}
-
-// ParseBool accepts true/false, 1/0 and yes/no in any case.
-func ParseBool(v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "1", "yes":
-		return true, nil
-	case "false", "0", "no":
-		return false, nil
-	}
-	return false, fmt.Errorf("%s is not a boolean (expected true/false, 1/0 or yes/no)", quote(v))
-}
-
-// parsePositive parses a finite number above 0 and at most MaxMaxQPS.
-func parsePositive(v string) (float64, error) {
-	q, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, err
-	}
-	if math.IsNaN(q) || math.IsInf(q, 0) || q <= 0 || q > MaxMaxQPS {
-		return 0, fmt.Errorf("%v is out of range", q)
-	}
-	return q, nil
-}
-
-// ParseRoutes parses "src=dst[/zone],..." (ABSR_ROUTES). It returns the routes it could read and
-// one message per problem.
-func ParseRoutes(v string) (map[string]pairing.Route, []string) {
-	routes := map[string]pairing.Route{}
-	var msgs []string
-	for i, item := range strings.Split(v, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			msgs = append(msgs, fmt.Sprintf("entry %d is empty; expected source=destination[/zone], like cn-hangzhou=cn-shanghai/cn-shanghai-b", i+1))
-			continue
-		}
-		src, dst, found := strings.Cut(item, "=")
-		src, dst = strings.TrimSpace(src), strings.TrimSpace(dst)
-		if !found || strings.Contains(dst, "=") {
-			msgs = append(msgs, fmt.Sprintf("entry %s: expected source=destination[/zone], like cn-hangzhou=cn-shanghai/cn-shanghai-b", quote(item)))
-			continue
-		}
-		region, zone, hasZone := strings.Cut(dst, "/")
-		region, zone = strings.TrimSpace(region), strings.TrimSpace(zone)
-		problems := nonEmpty(checkRegion(src))
-		if m := checkRegion(region); m != "" {
-			problems = append(problems, "destination: "+m)
-		} else if hasZone {
-			if strings.Contains(zone, "/") {
-				problems = append(problems, "more than one zone")
-			} else if m := checkZone(zone, region); m != "" {
-				problems = append(problems, m)
-			}
-		}
-		if _, dup := routes[src]; dup && len(problems) == 0 {
-			problems = append(problems, "source region given twice")
-		}
-		if len(problems) > 0 {
-			msgs = append(msgs, fmt.Sprintf("entry %s: %s", quote(item), strings.Join(problems, "; ")))
-			continue
-		}
-		routes[src] = pairing.Route{Region: region, Zone: zone}
-	}
-	return routes, msgs
-}
-
-// ParseRegionList parses a comma-separated list of region IDs, dropping repeats.
-func ParseRegionList(v string) ([]string, []string) {
-	var regions, msgs []string
-	seen := map[string]bool{}
-	for i, item := range strings.Split(v, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			msgs = append(msgs, fmt.Sprintf("entry %d is empty; expected region IDs separated by commas, like cn-hangzhou,cn-beijing", i+1))
-			continue
-		}
-		if m := checkRegion(item); m != "" {
-			msgs = append(msgs, m)
-			continue
-		}
-		if !seen[item] {
-			seen[item] = true
-			regions = append(regions, item)
-		}
-	}
-	return regions, msgs
-}
-
-// Placeholders the pair name template may use.
-var pairNamePlaceholders = []string{"diskId", "diskName"}
-
-// checkPairNameTemplate allows literal text and the placeholders {diskId} and {diskName}; the
-// engine sanitizes the expanded name to the API's rules.
-func checkPairNameTemplate(t string) string {
-	if utf8.RuneCountInString(t) > 128 {
-		return "longer than 128 characters"
-	}
-	for i := 0; i < len(t); i++ {
-		switch t[i] {
-		case '{':
-			end := strings.IndexByte(t[i:], '}')
-			if end < 0 {
-				return "a { is not closed; expected text with {diskId} or {diskName}"
-			}
-			name := t[i+1 : i+end]
-			if !slices.Contains(pairNamePlaceholders, name) {
-				return fmt.Sprintf("unknown placeholder %s; expected {diskId} or {diskName}", quote("{"+name+"}"))
-			}
-			i += end
-		case '}':
-			return "a } without {; expected text with {diskId} or {diskName}"
-		}
-	}
-	return ""
-}
-
-func nonEmpty(msgs ...string) []string {
-	var out []string
-	for _, m := range msgs {
-		if m != "" {
-			out = append(out, m)
-		}
-	}
-	return out
 }

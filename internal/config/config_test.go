@@ -376,14 +376,14 @@ func TestUnknownVariables(t *testing.T) {
 func TestParseBool(t *testing.T) {
 	for in, want := range map[string]bool{"true": true, "TRUE": true, "1": true, "yes": true, "Yes": true,
 		"false": false, "False": false, "0": false, "no": false, "NO": false} {
-		got, err := ParseBool(in)
+		got, err := parseBool(in)
 		if err != nil || got != want {
-			t.Errorf("ParseBool(%q) = %v, %v; want %v", in, got, err, want)
+			t.Errorf("parseBool(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "y", "n", "on", "off", "2", "tru", "yes!"} {
-		if _, err := ParseBool(in); err == nil {
-			t.Errorf("ParseBool(%q) succeeded", in)
+		if _, err := parseBool(in); err == nil {
+			t.Errorf("parseBool(%q) succeeded", in)
 		}
 	}
 }

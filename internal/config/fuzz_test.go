@@ -39,22 +39,22 @@ func FuzzParseRoutes(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		routes, msgs := ParseRoutes(s)
+		routes, msgs := parseEnvRoutes(s)
 		for src, r := range routes {
 			if checkRegion(src) != "" || checkRegion(r.Region) != "" {
-				t.Fatalf("ParseRoutes(%q) accepted a malformed region: %q -> %+v", s, src, r)
+				t.Fatalf("parseEnvRoutes(%q) accepted a malformed region: %q -> %+v", s, src, r)
 			}
 			if r.Zone != "" && checkZone(r.Zone, r.Region) != "" {
-				t.Fatalf("ParseRoutes(%q) accepted a malformed zone: %+v", s, r)
+				t.Fatalf("parseEnvRoutes(%q) accepted a malformed zone: %+v", s, r)
 			}
 		}
 		if len(msgs) > 0 {
 			return
 		}
 		if len(routes) == 0 {
-			t.Fatalf("ParseRoutes(%q) returned no routes and no error", s)
+			t.Fatalf("parseEnvRoutes(%q) returned no routes and no error", s)
 		}
-		again, msgs := ParseRoutes(renderRoutes(routes))
+		again, msgs := parseEnvRoutes(renderRoutes(routes))
 		if len(msgs) > 0 || renderRoutes(again) != renderRoutes(routes) {
 			t.Fatalf("round trip of %q: %v %v", s, again, msgs)
 		}
@@ -66,17 +66,17 @@ func FuzzParseBool(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, err := ParseBool(s)
+		b, err := parseBool(s)
 		norm := strings.ToLower(strings.TrimSpace(s))
 		truthy := norm == "true" || norm == "1" || norm == "yes"
 		falsy := norm == "false" || norm == "0" || norm == "no"
 		switch {
 		case err == nil && !(truthy || falsy):
-			t.Fatalf("ParseBool(%q) accepted it as %v", s, b)
+			t.Fatalf("parseBool(%q) accepted it as %v", s, b)
 		case err != nil && (truthy || falsy):
-			t.Fatalf("ParseBool(%q): %v", s, err)
+			t.Fatalf("parseBool(%q): %v", s, err)
 		case err == nil && b != truthy:
-			t.Fatalf("ParseBool(%q) = %v", s, b)
+			t.Fatalf("parseBool(%q) = %v", s, b)
 		}
 	})
 }
@@ -158,7 +158,7 @@ func FuzzParseMapping(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := ParseMapping(data, "fuzz.yaml")
+		m, err := parseMapping(data, "fuzz.yaml")
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				if !strings.HasPrefix(line, "fuzz.yaml") {

@@ -43,10 +43,10 @@ func (m *mappingErrors) add(n *yaml.Node, key, format string, args ...any) {
 	m.errs = append(m.errs, fmt.Errorf("%s: %s", where, msg))
 }
 
-// ParseMapping parses a mapping file's content. name (the file's path) prefixes every error,
+// parseMapping parses a mapping file's content. name (the file's path) prefixes every error,
 // together with the line and the key at fault; all problems are reported at once. Unknown keys
 // are errors, so a misspelt "zone" cannot be ignored silently.
-func ParseMapping(data []byte, name string) (Mapping, error) {
+func parseMapping(data []byte, name string) (Mapping, error) {
 	if name == "" {
 		name = "mapping file"
 	}
@@ -299,9 +299,9 @@ func describe(n *yaml.Node) string {
 	return "an unsupported node"
 }
 
-// LoadMapping reads and parses a mapping file, refusing anything but a regular file of at most
+// loadMapping reads and parses a mapping file, refusing anything but a regular file of at most
 // MaxMappingFileSize bytes.
-func LoadMapping(path string) (Mapping, error) {
+func loadMapping(path string) (Mapping, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Mapping{}, fmt.Errorf("mapping file: %w", err)
@@ -321,5 +321,5 @@ func LoadMapping(path string) (Mapping, error) {
 	if len(data) > MaxMappingFileSize {
 		return Mapping{}, fmt.Errorf("mapping file %s: larger than %d bytes", path, MaxMappingFileSize)
 	}
-	return ParseMapping(data, path)
+	return parseMapping(data, path)
 }

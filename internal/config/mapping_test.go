@@ -18,9 +18,9 @@ func TestParseMappingDesignExample(t *testing.T) {
 pairs:                       # explicit primary -> secondary
   d-bp1exampleprimary: {disk: d-uf6examplesecondary, region: cn-shanghai}
 `)
-	got, err := ParseMapping(data, "mapping.yaml")
+	got, err := parseMapping(data, "mapping.yaml")
 	if err != nil {
-		t.Fatalf("ParseMapping: %v", err)
+		t.Fatalf("parseMapping: %v", err)
 	}
 	want := Mapping{
 		Routes: map[string]pairing.Route{
@@ -53,9 +53,9 @@ func TestParseMappingValid(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := ParseMapping([]byte(tc.data), "m.yaml")
+			m, err := parseMapping([]byte(tc.data), "m.yaml")
 			if err != nil {
-				t.Fatalf("ParseMapping: %v", err)
+				t.Fatalf("parseMapping: %v", err)
 			}
 			if len(m.Routes) != tc.routes || len(m.Pairs) != tc.pairs {
 				t.Errorf("got %d routes and %d pairs, want %d and %d", len(m.Routes), len(m.Pairs), tc.routes, tc.pairs)
@@ -130,29 +130,29 @@ func TestParseMappingMalformed(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseMapping([]byte(tc.data), "m.yaml")
-			checkErrorContains(t, err, fmt.Sprintf("ParseMapping(%q)", tc.data), tc.want)
+			_, err := parseMapping([]byte(tc.data), "m.yaml")
+			checkErrorContains(t, err, fmt.Sprintf("parseMapping(%q)", tc.data), tc.want)
 		})
 	}
 }
 
 func TestMappingSizeLimit(t *testing.T) {
 	big := []byte("# " + strings.Repeat("x", MaxMappingFileSize) + "\n")
-	if _, err := ParseMapping(big, "big.yaml"); err == nil || !strings.Contains(err.Error(), "big.yaml: larger than 1048576 bytes") {
-		t.Errorf("ParseMapping of %d bytes: %v", len(big), err)
+	if _, err := parseMapping(big, "big.yaml"); err == nil || !strings.Contains(err.Error(), "big.yaml: larger than 1048576 bytes") {
+		t.Errorf("parseMapping of %d bytes: %v", len(big), err)
 	}
 	path := filepath.Join(t.TempDir(), "big.yaml")
 	if err := os.WriteFile(path, big, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadMapping(path); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
-		t.Errorf("LoadMapping of %d bytes: %v", len(big), err)
+	if _, err := loadMapping(path); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		t.Errorf("loadMapping of %d bytes: %v", len(big), err)
 	}
 }
 
 // The demo mapping shipped in events/ must stay valid.
 func TestDemoMapping(t *testing.T) {
-	m, err := LoadMapping(filepath.Join("..", "..", "events", "demo-mapping.yaml"))
+	m, err := loadMapping(filepath.Join("..", "..", "events", "demo-mapping.yaml"))
 	if err != nil {
 		t.Fatalf("events/demo-mapping.yaml: %v", err)
 	}

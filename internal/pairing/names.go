@@ -31,11 +31,11 @@ func PairName(template string, d cloud.Disk) string {
 	if name == "" {
 		name = d.ID
 	}
-	return SanitizeName(strings.NewReplacer("{diskId}", d.ID, "{diskName}", name).Replace(template))
+	return sanitizeName(strings.NewReplacer("{diskId}", d.ID, "{diskName}", name).Replace(template))
 }
 
-// SanitizeName makes s a valid pair name (see the rules above).
-func SanitizeName(s string) string {
+// sanitizeName makes s a valid pair name (see the rules above).
+func sanitizeName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if nameLetter(r) || unicode.IsDigit(r) && r < utf8.RuneSelf || strings.ContainsRune(":_-.", r) {

@@ -115,7 +115,7 @@ func (r *run) resolveSecondary(ctx context.Context, it *item, d cloud.Disk) (sec
 		ZoneID:      route.Zone,
 		Category:    d.Category,
 		Size:        d.Size,
-		Name:        SanitizeName("absr-secondary-" + d.ID),
+		Name:        sanitizeName("absr-secondary-" + d.ID),
 		Description: fmt.Sprintf("ABSR secondary of %s (%s), created by absr-autopair", d.ID, d.RegionID),
 		Tags:        map[string]string{TagPrimaryDisk: d.ID},
 	}

@@ -17,20 +17,20 @@ import (
 	"unicode/utf8"
 )
 
-// MaxIDLen bounds every ID: real ones are about 22 characters.
-const MaxIDLen = 64
+// maxIDLen bounds every ID: real ones are about 22 characters.
+const maxIDLen = 64
 
 // Tag limits of ECS (TagResources, CreateDisk).
 const (
-	MaxTagKeyLen   = 128 // characters
-	MaxTagValueLen = 128 // characters
+	maxTagKeyLen   = 128 // characters
+	maxTagValueLen = 128 // characters
 )
 
 // RegionID reports whether s has the shape of a region ID: two or more lower-case letters, then
-// one or more dash-separated groups of lower-case letters and digits, at most MaxIDLen bytes:
+// one or more dash-separated groups of lower-case letters and digits, at most maxIDLen bytes:
 // cn-hangzhou, ap-southeast-1, cn-shanghai-finance-1.
 func RegionID(s string) bool {
-	if len(s) > MaxIDLen {
+	if len(s) > maxIDLen {
 		return false
 	}
 	head, rest, found := strings.Cut(s, "-")
@@ -56,27 +56,27 @@ func ZoneID(zone, region string) bool {
 }
 
 // DiskID reports whether s has the shape of an ECS disk ID: "d-" and lower-case letters and
-// digits, at most MaxIDLen bytes.
+// digits, at most maxIDLen bytes.
 func DiskID(s string) bool { return resourceID(s, "d-") }
 
 // InstanceID reports whether s has the shape of an ECS instance ID: "i-" and lower-case letters
-// and digits, at most MaxIDLen bytes.
+// and digits, at most maxIDLen bytes.
 func InstanceID(s string) bool { return resourceID(s, "i-") }
 
 func resourceID(s, prefix string) bool {
 	id, ok := strings.CutPrefix(s, prefix)
-	return ok && id != "" && len(s) <= MaxIDLen && isLowerAlnum(id)
+	return ok && id != "" && len(s) <= maxIDLen && isLowerAlnum(id)
 }
 
-// TagKey says why k cannot be an ECS tag key, or nil: not blank, at most MaxTagKeyLen characters,
+// TagKey says why k cannot be an ECS tag key, or nil: not blank, at most maxTagKeyLen characters,
 // not starting with aliyun or acs: and without http:// or https://, in any case.
 func TagKey(k string) error {
 	lk := strings.ToLower(k)
 	switch {
 	case strings.TrimSpace(k) == "":
 		return errors.New("the tag key is empty")
-	case utf8.RuneCountInString(k) > MaxTagKeyLen:
-		return fmt.Errorf("the tag key is longer than %d characters", MaxTagKeyLen)
+	case utf8.RuneCountInString(k) > maxTagKeyLen:
+		return fmt.Errorf("the tag key is longer than %d characters", maxTagKeyLen)
 	case strings.HasPrefix(lk, "aliyun"), strings.HasPrefix(lk, "acs:"):
 		return fmt.Errorf("the tag key %q starts with a reserved prefix (aliyun or acs:)", k)
 	case strings.Contains(lk, "http://"), strings.Contains(lk, "https://"):
@@ -85,14 +85,14 @@ func TagKey(k string) error {
 	return nil
 }
 
-// TagValue says why v cannot be an ECS tag value, or nil: at most MaxTagValueLen characters, not
+// TagValue says why v cannot be an ECS tag value, or nil: at most maxTagValueLen characters, not
 // starting with acs: and without http:// or https://, in any case. An empty value is allowed (aliyun
 // is too).
 func TagValue(v string) error {
 	lv := strings.ToLower(v)
 	switch {
-	case utf8.RuneCountInString(v) > MaxTagValueLen:
-		return fmt.Errorf("the tag value is longer than %d characters", MaxTagValueLen)
+	case utf8.RuneCountInString(v) > maxTagValueLen:
+		return fmt.Errorf("the tag value is longer than %d characters", maxTagValueLen)
 	case strings.HasPrefix(lv, "acs:"):
 		return fmt.Errorf("the tag value %q starts with the reserved prefix acs:", v)
 	case strings.Contains(lv, "http://"), strings.Contains(lv, "https://"):

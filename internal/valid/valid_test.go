@@ -25,7 +25,7 @@ var shapeCases = []string{
 
 func checkShapes(t *testing.T, s string) {
 	t.Helper()
-	short := len(s) <= MaxIDLen
+	short := len(s) <= maxIDLen
 	if got, want := RegionID(s), short && regionSpec.MatchString(s); got != want {
 		t.Errorf("RegionID(%q) = %v, want %v", s, got, want)
 	}

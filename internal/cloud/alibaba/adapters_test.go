@@ -122,7 +122,7 @@ func TestInstanceDisksPages(t *testing.T) {
 	if len(calls) != 2 || calls[0].Query.Get("InstanceId") != "i-1" || calls[1].Query.Get("NextToken") != "100" {
 		t.Fatalf("paging calls: %+v", calls)
 	}
-	if _, err := api.InstanceDisks(context.Background(), "cn-hangzhou", ""); codeOf(err) != CodeInvalidInput {
+	if _, err := api.InstanceDisks(context.Background(), "cn-hangzhou", ""); codeOf(err) != codeInvalidInput {
 		t.Fatalf("empty instance ID: %v", err)
 	}
 }
@@ -179,7 +179,7 @@ func TestDisksByTagPagesThroughCallback(t *testing.T) {
 	if err != stop || len(f.Calls()) != calls+1 {
 		t.Fatalf("callback error must stop paging and come back unchanged: %v", err)
 	}
-	if err := api.DisksByTag(context.Background(), "cn-hangzhou", "", "x", func([]cloud.Disk) error { return nil }); codeOf(err) != CodeInvalidInput {
+	if err := api.DisksByTag(context.Background(), "cn-hangzhou", "", "x", func([]cloud.Disk) error { return nil }); codeOf(err) != codeInvalidInput {
 		t.Fatalf("empty key: %v", err)
 	}
 }
@@ -224,7 +224,7 @@ func TestCreateDiskParameters(t *testing.T) {
 		{RegionID: "CN Shanghai", ZoneID: "z", Category: "cloud_essd", Size: 20},
 	}
 	for i, b := range bad {
-		if _, err := api.CreateDisk(context.Background(), b); codeOf(err) != CodeInvalidInput || cloud.IsRetryable(err) {
+		if _, err := api.CreateDisk(context.Background(), b); codeOf(err) != codeInvalidInput || cloud.IsRetryable(err) {
 			t.Errorf("bad input %d: %v", i, err)
 		}
 	}
@@ -235,7 +235,7 @@ func TestCreateDiskParameters(t *testing.T) {
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
 		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "REQ-EMPTY"}}
 	})
-	if _, err := api.CreateDisk(context.Background(), in); codeOf(err) != CodeInvalidResponse || !strings.Contains(err.Error(), "REQ-EMPTY") {
+	if _, err := api.CreateDisk(context.Background(), in); codeOf(err) != codeInvalidResponse || !strings.Contains(err.Error(), "REQ-EMPTY") {
 		t.Fatalf("a response without DiskId must be an error: %v", err)
 	}
 }
@@ -275,7 +275,7 @@ func TestTagDisksBatchesOf50(t *testing.T) {
 		many[fmt.Sprintf("k%d", i)] = "v"
 	}
 	for _, bad := range []map[string]string{nil, many, {"": "x"}, {"aliyun": "x"}} {
-		if err := api.TagDisks(context.Background(), "cn-hangzhou", ids, bad); codeOf(err) != CodeInvalidInput {
+		if err := api.TagDisks(context.Background(), "cn-hangzhou", ids, bad); codeOf(err) != codeInvalidInput {
 			t.Fatalf("tags %v: %v", bad, err)
 		}
 	}
@@ -416,7 +416,7 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
 		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "REQ-LEGACY", "PairId": "rp-1"}}
 	})
-	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidResponse {
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != codeInvalidResponse {
 		t.Fatalf("missing ReplicaPairId must be an error: %v", err)
 	}
 	f.setIntercept(nil)
@@ -430,11 +430,11 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 		{RegionID: "cn-hangzhou", DiskID: "d", SourceZoneID: "z", DestinationRegionID: "r", DestinationZoneID: "z", DestinationDiskID: "d", ChargeType: "monthly"},
 		{DiskID: "d", SourceZoneID: "z", DestinationRegionID: "r", DestinationZoneID: "z", DestinationDiskID: "d"},
 	} {
-		if _, err := api.CreatePair(context.Background(), bad); codeOf(err) != CodeInvalidInput {
+		if _, err := api.CreatePair(context.Background(), bad); codeOf(err) != codeInvalidInput {
 			t.Errorf("bad input %d: %v", i, err)
 		}
 	}
-	if err := api.StartPair(context.Background(), "cn-hangzhou", "", ""); codeOf(err) != CodeInvalidInput {
+	if err := api.StartPair(context.Background(), "cn-hangzhou", "", ""); codeOf(err) != codeInvalidInput {
 		t.Errorf("empty pair ID: %v", err)
 	}
 }
@@ -474,14 +474,14 @@ func TestCreateAndStartPairLegacy(t *testing.T) {
 		t.Fatalf("start: %v", sq)
 	}
 	in.Name = ""
-	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidInput {
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != codeInvalidInput {
 		t.Fatalf("legacy requires PairName: %v", err)
 	}
 	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
 		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "R", "ReplicaPairId": "pair-x"}}
 	})
 	in.Name = "n"
-	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidResponse {
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != codeInvalidResponse {
 		t.Fatalf("missing PairId must be an error: %v", err)
 	}
 }
@@ -542,13 +542,13 @@ func TestBadCredentials(t *testing.T) {
 	}
 
 	_, err = p.Client(cloud.Credentials{AccessKeyID: testAKID}).ListPairs(ctx, "cn-hangzhou")
-	if codeOf(err) != CodeCredentials || cloud.IsRetryable(err) {
+	if codeOf(err) != codeCredentials || cloud.IsRetryable(err) {
 		t.Fatalf("missing secret: %v", err)
 	}
-	if _, err = p.Client(nil).ListPairs(ctx, "cn-hangzhou"); codeOf(err) != CodeCredentials {
+	if _, err = p.Client(nil).ListPairs(ctx, "cn-hangzhou"); codeOf(err) != codeCredentials {
 		t.Fatalf("nil source: %v", err)
 	}
-	if err := p.Client(testCreds).DisksByTag(ctx, "cn-hangzhou", "dr", "", nil); codeOf(err) != CodeInvalidInput {
+	if err := p.Client(testCreds).DisksByTag(ctx, "cn-hangzhou", "dr", "", nil); codeOf(err) != codeInvalidInput {
 		t.Fatalf("nil callback: %v", err)
 	}
 }
@@ -606,7 +606,7 @@ func TestRepeatedNextTokenStopsPaging(t *testing.T) {
 	check := func(name string, err error, calls int) {
 		t.Helper()
 		var e *cloud.Error
-		if !errors.As(err, &e) || e.Code != CodeInvalidResponse || e.RequestID != "REQ-PAGE-3" {
+		if !errors.As(err, &e) || e.Code != codeInvalidResponse || e.RequestID != "REQ-PAGE-3" {
 			t.Errorf("%s: %v", name, err)
 		}
 		if calls != 3 {

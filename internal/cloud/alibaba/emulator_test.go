@@ -423,7 +423,7 @@ func TestEmulatorLostCreateWithoutTokenIsNotRepeated(t *testing.T) {
 	api := emuPool(t, srv, APIECS).Client(emuCreds)
 	_, err := api.CreateDisk(emuCtx(t), cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-b", Category: "cloud_essd",
 		PerformanceLevel: "PL1", Size: 100})
-	if codeOf(err) != CodeConnectionReset || !cloud.IsRetryable(err) {
+	if codeOf(err) != codeConnectionReset || !cloud.IsRetryable(err) {
 		t.Fatalf("err %v", err)
 	}
 	if n := srv.Calls().Calls["ecs/CreateDisk"]; n != 1 {

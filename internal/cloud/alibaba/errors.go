@@ -19,16 +19,16 @@ import (
 // reading cloud.Error.Code; decisions go by cloud.Error.Kind. Service codes (Throttling.User,
 // OperationDenied, ...) are passed through unchanged.
 const (
-	CodeInvalidInput      = "Client.InvalidInput"      // the caller's arguments were unusable; nothing was sent
-	CodeInvalidResponse   = "Client.InvalidResponse"   // the service answered 2xx without a field we need
-	CodeCredentials       = "Client.Credentials"       // no usable credentials
-	CodeTimeout           = "Client.Timeout"           // connect or read timeout
-	CodeConnectionReset   = "Client.ConnectionReset"   // connection reset or closed mid-request
-	CodeConnectionRefused = "Client.ConnectionRefused" // nothing listens at the endpoint
-	CodeTransport         = "Client.Transport"         // other transport failure (DNS, TLS, proxy, ...)
-	CodeDeadlineExceeded  = "Client.DeadlineExceeded"  // the context's deadline came before an answer, or left no time for (another) attempt
-	CodeCanceled          = "Client.Canceled"          // the context was canceled
-	CodeUnsupported       = "Client.Unsupported"       // the configured API family has no such call; nothing was sent
+	codeInvalidInput      = "Client.InvalidInput"      // the caller's arguments were unusable; nothing was sent
+	codeInvalidResponse   = "Client.InvalidResponse"   // the service answered 2xx without a field we need
+	codeCredentials       = "Client.Credentials"       // no usable credentials
+	codeTimeout           = "Client.Timeout"           // connect or read timeout
+	codeConnectionReset   = "Client.ConnectionReset"   // connection reset or closed mid-request
+	codeConnectionRefused = "Client.ConnectionRefused" // nothing listens at the endpoint
+	codeTransport         = "Client.Transport"         // other transport failure (DNS, TLS, proxy, ...)
+	codeDeadlineExceeded  = "Client.DeadlineExceeded"  // the context's deadline came before an answer, or left no time for (another) attempt
+	codeCanceled          = "Client.Canceled"          // the context was canceled
+	codeUnsupported       = "Client.Unsupported"       // the configured API family has no such call; nothing was sent
 )
 
 // maxMessageLen bounds messages copied from responses: a proxy in the path may answer with a
@@ -149,7 +149,7 @@ func classify(action string, err error, secrets []string) *cloud.Error {
 // classifyTransport names a failure of the HTTP exchange itself. The message keeps the
 // operation and host of a *url.Error but never its query, where the signature lives.
 func classifyTransport(err error) *cloud.Error {
-	out := &cloud.Error{Kind: cloud.KindTransport, Code: CodeTransport}
+	out := &cloud.Error{Kind: cloud.KindTransport, Code: codeTransport}
 	msg := err.Error()
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -163,14 +163,14 @@ func classifyTransport(err error) *cloud.Error {
 	var netErr net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		out.Kind, out.Code, out.Retryable = cloud.KindTimeout, CodeTimeout, true
+		out.Kind, out.Code, out.Retryable = cloud.KindTimeout, codeTimeout, true
 	case errors.Is(err, syscall.ECONNREFUSED):
-		out.Code = CodeConnectionRefused
+		out.Code = codeConnectionRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		strings.Contains(msg, "server closed idle connection"),
 		strings.Contains(msg, "connection reset by peer"):
-		out.Code, out.Retryable = CodeConnectionReset, true
+		out.Code, out.Retryable = codeConnectionReset, true
 	}
 	return out
 }
@@ -187,18 +187,18 @@ func truncate(s string, n int) string {
 }
 
 func inputError(action, format string, args ...any) *cloud.Error {
-	return &cloud.Error{Action: action, Kind: cloud.KindInvalidInput, Code: CodeInvalidInput, Message: fmt.Sprintf(format, args...)}
+	return &cloud.Error{Action: action, Kind: cloud.KindInvalidInput, Code: codeInvalidInput, Message: fmt.Sprintf(format, args...)}
 }
 
 func contextError(action string, err error) *cloud.Error {
 	if errors.Is(err, context.Canceled) {
-		return &cloud.Error{Action: action, Kind: cloud.KindCanceled, Code: CodeCanceled, Message: "context canceled"}
+		return &cloud.Error{Action: action, Kind: cloud.KindCanceled, Code: codeCanceled, Message: "context canceled"}
 	}
-	return &cloud.Error{Action: action, Kind: cloud.KindDeadline, Code: CodeDeadlineExceeded, Retryable: true,
+	return &cloud.Error{Action: action, Kind: cloud.KindDeadline, Code: codeDeadlineExceeded, Retryable: true,
 		Message: "no time left before the deadline"}
 }
 
 func missingField(action, field, requestID string) *cloud.Error {
-	return &cloud.Error{Action: action, Kind: cloud.KindInvalidResponse, Code: CodeInvalidResponse, RequestID: requestID,
+	return &cloud.Error{Action: action, Kind: cloud.KindInvalidResponse, Code: codeInvalidResponse, RequestID: requestID,
 		Message: "the response has no " + field}
 }

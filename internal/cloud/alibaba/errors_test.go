@@ -65,12 +65,12 @@ func TestClassify(t *testing.T) {
 		{"not found", serverError(404, "InvalidDiskId.NotFound", "no disk"), "InvalidDiskId.NotFound", 404, false, cloud.KindNotFound},
 		{"bad key", serverError(404, "InvalidAccessKeyId.NotFound", "no key"), "InvalidAccessKeyId.NotFound", 404, false, cloud.KindCredentials},
 		{"signature", serverError(400, "SignatureDoesNotMatch", "bad signature"), "SignatureDoesNotMatch", 400, false, cloud.KindCredentials},
-		{"reset", transportError(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), CodeConnectionReset, 0, true, cloud.KindTransport},
-		{"EOF", transportError(io.EOF), CodeConnectionReset, 0, true, cloud.KindTransport},
-		{"unexpected EOF", transportError(io.ErrUnexpectedEOF), CodeConnectionReset, 0, true, cloud.KindTransport},
-		{"net timeout", transportError(timeoutErr{}), CodeTimeout, 0, true, cloud.KindTimeout},
-		{"refused", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}), CodeConnectionRefused, 0, false, cloud.KindTransport},
-		{"dns", transportError(&net.DNSError{Err: "no such host", Name: "ebs.xx.aliyuncs.com", IsNotFound: true}), CodeTransport, 0, false, cloud.KindTransport},
+		{"reset", transportError(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), codeConnectionReset, 0, true, cloud.KindTransport},
+		{"EOF", transportError(io.EOF), codeConnectionReset, 0, true, cloud.KindTransport},
+		{"unexpected EOF", transportError(io.ErrUnexpectedEOF), codeConnectionReset, 0, true, cloud.KindTransport},
+		{"net timeout", transportError(timeoutErr{}), codeTimeout, 0, true, cloud.KindTimeout},
+		{"refused", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}), codeConnectionRefused, 0, false, cloud.KindTransport},
+		{"dns", transportError(&net.DNSError{Err: "no such host", Name: "ebs.xx.aliyuncs.com", IsNotFound: true}), codeTransport, 0, false, cloud.KindTransport},
 		{"sdk timeout", sdkerrors.NewClientError(sdkerrors.TimeoutErrorCode, "timed out", transportError(timeoutErr{})), sdkerrors.TimeoutErrorCode, 0, true, cloud.KindTimeout},
 		{"sdk endpoint", sdkerrors.NewClientError(sdkerrors.CanNotResolveEndpointErrorCode, "no endpoint", nil), sdkerrors.CanNotResolveEndpointErrorCode, 0, false, cloud.KindUnknown},
 		{"rejected throttling", serverError(400, "Rejected.Throttling", "slow down"), "Rejected.Throttling", 400, true, cloud.KindThrottled},
@@ -139,11 +139,11 @@ func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
 func TestContextErrors(t *testing.T) {
 	d := contextError("ecs:CreateDisk", context.DeadlineExceeded)
-	if d.Code != CodeDeadlineExceeded || d.Kind != cloud.KindDeadline || !d.Retryable || !errors.Is(d, context.DeadlineExceeded) {
+	if d.Code != codeDeadlineExceeded || d.Kind != cloud.KindDeadline || !d.Retryable || !errors.Is(d, context.DeadlineExceeded) {
 		t.Fatalf("deadline: %+v", d)
 	}
 	c := contextError("ecs:CreateDisk", context.Canceled)
-	if c.Code != CodeCanceled || c.Kind != cloud.KindCanceled || c.Retryable || !errors.Is(c, context.Canceled) {
+	if c.Code != codeCanceled || c.Kind != cloud.KindCanceled || c.Retryable || !errors.Is(c, context.Canceled) {
 		t.Fatalf("canceled: %+v", c)
 	}
 }

@@ -92,11 +92,11 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 			timeout = min(timeout, remaining)
 		}
 		if c.creds == nil {
-			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: CodeCredentials, Message: "no credential source"}
+			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: codeCredentials, Message: "no credential source"}
 		}
 		creds, err := c.creds.Retrieve()
 		if err != nil {
-			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: CodeCredentials, Message: cloud.Sanitize(err.Error())}
+			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: codeCredentials, Message: cloud.Sanitize(err.Error())}
 		}
 
 		req := build()
@@ -114,7 +114,7 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		if e != nil && e.Kind == cloud.KindTimeout {
 			if deadline, ok := ctx.Deadline(); ok && deadline.Sub(p.now()) < minAttemptTime {
 				// The attempt ran into the caller's deadline: say so, rather than blame the service.
-				e = &cloud.Error{Action: action, Kind: cloud.KindDeadline, Code: CodeDeadlineExceeded, Retryable: true,
+				e = &cloud.Error{Action: action, Kind: cloud.KindDeadline, Code: codeDeadlineExceeded, Retryable: true,
 					Message: "the deadline passed while waiting for the answer (" + e.Message + ")"}
 			}
 		}
@@ -166,7 +166,7 @@ func eachPage(action string, page func(token string) (next, requestID string, er
 }
 
 func repeatedToken(action, requestID string) *cloud.Error {
-	return &cloud.Error{Action: action, Kind: cloud.KindInvalidResponse, Code: CodeInvalidResponse, RequestID: requestID,
+	return &cloud.Error{Action: action, Kind: cloud.KindInvalidResponse, Code: codeInvalidResponse, RequestID: requestID,
 		Message: "NextToken repeats an earlier page's token"}
 }
 

@@ -79,7 +79,7 @@ func (c *client) describeEBSPairs(ctx context.Context, region, site, pairIDs str
 // pair of the region. The legacy 2014-05-26 action takes no PairIds.
 func (c *client) PairsByID(ctx context.Context, region string, ids []string) ([]cloud.Pair, error) {
 	if c.legacy {
-		return nil, &cloud.Error{Action: opLegacyDescribePairs.action(), Kind: cloud.KindUnsupported, Code: CodeUnsupported,
+		return nil, &cloud.Error{Action: opLegacyDescribePairs.action(), Kind: cloud.KindUnsupported, Code: codeUnsupported,
 			Message: "the 2014-05-26 API cannot look replica pairs up by ID (no PairIds parameter)"}
 	}
 	op := opEBSDescribePairs

@@ -40,11 +40,11 @@ func TestEmulatorPairsByID(t *testing.T) {
 		{"secondary here, unknown, other family: left out", APIEBS,
 			[]string{"pair-out0001", "pair-in0003", "pair-nosuch", "rp-lg0001"}, []string{"pair-out0001"}, "", 1},
 		{"100 IDs in one request", APIEBS, ids("pair-out", 0, 100), ids("pair-out", 0, 100), "", 1},
-		{"101 IDs: refused", APIEBS, ids("pair-out", 0, 101), nil, CodeInvalidInput, 0},
-		{"an ID with a comma: refused", APIEBS, []string{"pair-out0001,pair-out0002"}, nil, CodeInvalidInput, 0},
-		{"an empty ID: refused", APIEBS, []string{"pair-out0001", ""}, nil, CodeInvalidInput, 0},
+		{"101 IDs: refused", APIEBS, ids("pair-out", 0, 101), nil, codeInvalidInput, 0},
+		{"an ID with a comma: refused", APIEBS, []string{"pair-out0001,pair-out0002"}, nil, codeInvalidInput, 0},
+		{"an empty ID: refused", APIEBS, []string{"pair-out0001", ""}, nil, codeInvalidInput, 0},
 		{"no IDs: nothing asked", APIEBS, nil, nil, "", 0},
-		{"legacy family: unsupported", APIECS, []string{"rp-lg0001"}, nil, CodeUnsupported, 0},
+		{"legacy family: unsupported", APIECS, []string{"rp-lg0001"}, nil, codeUnsupported, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +54,7 @@ func TestEmulatorPairsByID(t *testing.T) {
 			if codeOf(err) != tc.wantCode {
 				t.Fatalf("error %v (code %q), want code %q", err, codeOf(err), tc.wantCode)
 			}
-			if tc.wantCode == CodeUnsupported && !errors.Is(err, errors.ErrUnsupported) {
+			if tc.wantCode == codeUnsupported && !errors.Is(err, errors.ErrUnsupported) {
 				t.Errorf("error %v does not wrap errors.ErrUnsupported", err)
 			}
 			var got []string

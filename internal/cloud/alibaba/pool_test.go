@@ -185,7 +185,7 @@ func TestHTTPSEndpoint(t *testing.T) {
 	api := p.Client(testCreds)
 	// The test server's certificate is self-signed: the pool must refuse it.
 	_, err = api.ListPairs(context.Background(), "cn-hangzhou")
-	if codeOf(err) != CodeTransport || cloud.IsRetryable(err) {
+	if codeOf(err) != codeTransport || cloud.IsRetryable(err) {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
 	assertNoCredentials(t, err.Error())

@@ -158,7 +158,7 @@ func TestAmbiguousFailuresOfNonRepeatableCallsAreNotRetried(t *testing.T) {
 			in := pairInput
 			in.ClientToken = "" // the legacy cloud.API has none; without one EBS cannot deduplicate either
 			_, err := p.Client(testCreds).CreatePair(context.Background(), in)
-			if codeOf(err) != CodeConnectionReset || !cloud.IsRetryable(err) {
+			if codeOf(err) != codeConnectionReset || !cloud.IsRetryable(err) {
 				t.Fatalf("err %v", err)
 			}
 			if n := len(f.callsOf("CreateDiskReplicaPair")); n != 1 || len(rec.recorded()) != 0 {
@@ -262,7 +262,7 @@ func checkEndsAtDeadline(t *testing.T, deadline, limit time.Duration, call func(
 	go func() { done <- call(ctx) }()
 	select {
 	case err := <-done:
-		if codeOf(err) != CodeDeadlineExceeded || !cloud.IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
+		if codeOf(err) != codeDeadlineExceeded || !cloud.IsRetryable(err) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err %v", err)
 		}
 		assertNoCredentials(t, err.Error())
@@ -276,13 +276,13 @@ func TestExpiredOrCanceledContextSendsNothing(t *testing.T) {
 	api := f.pool(t, APIEBS).Client(testCreds)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := api.ListPairs(ctx, "cn-hangzhou"); codeOf(err) != CodeCanceled {
+	if _, err := api.ListPairs(ctx, "cn-hangzhou"); codeOf(err) != codeCanceled {
 		t.Fatalf("canceled: %v", err)
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	<-ctx.Done()
-	if _, err := api.ListPairs(ctx, "cn-hangzhou"); codeOf(err) != CodeDeadlineExceeded || !cloud.IsRetryable(err) {
+	if _, err := api.ListPairs(ctx, "cn-hangzhou"); codeOf(err) != codeDeadlineExceeded || !cloud.IsRetryable(err) {
 		t.Fatalf("expired: %v", err)
 	}
 	if len(f.Calls()) != 0 {
@@ -301,7 +301,7 @@ func TestRateLimitPerActionAndRegion(t *testing.T) {
 	defer cancel()
 	if _, err := api.ListPairs(ctx, "cn-hangzhou"); err == nil {
 		t.Fatal("ListPairs calls DescribeDiskReplicaPairs twice: the second must wait for a token")
-	} else if codeOf(err) != CodeDeadlineExceeded || !cloud.IsRetryable(err) {
+	} else if codeOf(err) != codeDeadlineExceeded || !cloud.IsRetryable(err) {
 		t.Fatalf("err %v", err)
 	}
 	if n := len(f.Calls()); n != 1 {
@@ -319,7 +319,7 @@ func TestRateLimitPerActionAndRegion(t *testing.T) {
 	}
 	ctx4, cancel4 := short()
 	defer cancel4()
-	if _, err := p.Client(testCreds).DescribeDisks(ctx4, "cn-hangzhou", []string{"d-1"}); codeOf(err) != CodeDeadlineExceeded {
+	if _, err := p.Client(testCreds).DescribeDisks(ctx4, "cn-hangzhou", []string{"d-1"}); codeOf(err) != codeDeadlineExceeded {
 		t.Fatalf("the bucket is shared by every client of the pool: %v", err)
 	}
 	if p.limiter("ecs:DescribeDisks", "cn-hangzhou") != p.limiter("ecs:DescribeDisks", "cn-hangzhou") {

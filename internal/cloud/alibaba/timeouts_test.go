@@ -48,8 +48,8 @@ func TestRequestTimeoutBoundsEveryAttempt(t *testing.T) {
 			start := time.Now()
 			err := call(ctx, p.Client(testCreds))
 			cancel()
-			if codeOf(err) != CodeTimeout {
-				t.Errorf("%s %s: err %v, want %s", api, name, err, CodeTimeout)
+			if codeOf(err) != codeTimeout {
+				t.Errorf("%s %s: err %v, want %s", api, name, err, codeTimeout)
 			}
 			// Far below the SDK's own timeouts, far above 200 ms on a loaded machine.
 			if d := time.Since(start); d > 5*time.Second {
