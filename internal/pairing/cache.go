@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
@@ -19,19 +20,10 @@ const pairDeleted = "deleted"
 
 // pairsIn lists region's pairs once per invocation, however many disks ask and when.
 func (r *run) pairsIn(ctx context.Context, region string) (*pairIndex, error) {
-	r.mu.Lock()
-	l := r.pairs[region]
-	if l == nil {
-		l = &lazy[*pairIndex]{}
-		r.pairs[region] = l
-	}
-	r.mu.Unlock()
-	l.once.Do(func() {
-		l.err = errIncomplete // kept if ListPairs panics (Once will not run it again)
+	return shared(&r.mu, r.pairs, region, func() (*pairIndex, error) {
 		pairs, err := r.api.ListPairs(ctx, region)
 		if err != nil {
-			l.err = err
-			return
+			return nil, err
 		}
 		idx := &pairIndex{bySource: map[string]cloud.Pair{}, byDest: map[string]cloud.Pair{}}
 		for _, p := range pairs {
@@ -41,9 +33,8 @@ func (r *run) pairsIn(ctx context.Context, region string) (*pairIndex, error) {
 			idx.bySource[p.SourceDiskID] = p
 			idx.byDest[p.DestinationDiskID] = p
 		}
-		l.v, l.err = idx, nil
+		return idx, nil
 	})
-	return l.v, l.err
 }
 
 // backrefCandidates lists the disks in region tagged dr:primary-disk=primary. A sweep reads
@@ -61,17 +52,9 @@ func (r *run) backrefCandidates(ctx context.Context, region, primary string) ([]
 		})
 		return out, err
 	}
-	r.mu.Lock()
-	l := r.backrefs[region]
-	if l == nil {
-		l = &lazy[map[string][]cloud.Disk]{}
-		r.backrefs[region] = l
-	}
-	r.mu.Unlock()
-	l.once.Do(func() {
-		l.err = errIncomplete // kept if the listing panics (Once will not run it again)
+	index, err := shared(&r.mu, r.backrefs, region, func() (map[string][]cloud.Disk, error) {
 		index := map[string][]cloud.Disk{}
-		l.err = r.api.DisksByTag(ctx, region, TagPrimaryDisk, "", func(page []cloud.Disk) error {
+		err := r.api.DisksByTag(ctx, region, TagPrimaryDisk, "", func(page []cloud.Disk) error {
 			for _, d := range page {
 				if p := d.Tags[TagPrimaryDisk]; p != "" {
 					index[p] = append(index[p], d)
@@ -79,9 +62,23 @@ func (r *run) backrefCandidates(ctx context.Context, region, primary string) ([]
 			}
 			return nil
 		})
-		l.v = index
+		return index, err
 	})
-	return l.v[primary], l.err
+	return index[primary], err
+}
+
+// shared returns what compute returns, calling it once for key however many goroutines ask (the
+// first caller's context serves them all). Should compute panic, every caller panics with the same
+// value, and each fails the disk it was handling.
+func shared[V any](mu *sync.Mutex, calls map[string]func() (V, error), key string, compute func() (V, error)) (V, error) {
+	mu.Lock()
+	call := calls[key]
+	if call == nil {
+		call = sync.OnceValues(compute)
+		calls[key] = call
+	}
+	mu.Unlock()
+	return call()
 }
 
 // secondaryDisk reads a named secondary, from what prefetchSecondaries already read when it can.

@@ -318,7 +318,7 @@ func (r *run) startPair(ctx context.Context, region, pairID, status string) erro
 			return err
 		}
 	}
-	b := r.backoff()
+	pace := r.pace()
 	for {
 		err := r.api.StartPair(ctx, region, pairID, startToken(pairID))
 		if err == nil || !pairNotReady(err) {
@@ -329,7 +329,7 @@ func (r *run) startPair(ctx context.Context, region, pairID, status string) erro
 		if r.replicatingNow(ctx, region, pairID) {
 			return nil
 		}
-		if !b.wait(ctx) {
+		if !pace.wait(ctx) {
 			return err
 		}
 	}
@@ -350,7 +350,7 @@ func (e *errPairCreating) Error() string {
 // is `creating`, reading it by ID. The legacy family cannot read a pair by ID and has no
 // creating status: there, Start's own refusal is what tells.
 func (r *run) awaitCreated(ctx context.Context, region, pairID string) error {
-	b := r.backoff()
+	pace := r.pace()
 	begin := time.Now()
 	for {
 		pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
@@ -368,7 +368,7 @@ func (r *run) awaitCreated(ctx context.Context, region, pairID string) error {
 		if status != "creating" {
 			return nil
 		}
-		if !b.wait(ctx) {
+		if !pace.wait(ctx) {
 			return &errPairCreating{pairID: pairID, waited: time.Since(begin)}
 		}
 	}

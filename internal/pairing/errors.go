@@ -56,10 +56,6 @@ const (
 	ReasonChargeTypeRefused   = "charge_type_refused" // the API refused the pair's ChargeType (see ABSR_CHARGE_TYPE)
 )
 
-// errIncomplete is what a listing shared by an invocation's disks says when the call that made it
-// panicked.
-var errIncomplete = errors.New("internal error: a shared listing did not complete (it panicked)")
-
 // classify turns a cloud error into a reason and whether a later delivery may succeed.
 // ctx is the work context: when it is done, whatever the error says, the disk ran out of time.
 func classify(ctx context.Context, err error) (reason string, retryable bool) {
@@ -71,8 +67,6 @@ func classify(ctx context.Context, err error) (reason string, retryable bool) {
 		return ReasonDeadlineExceeded, true
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return ReasonCanceled, true
-	case errors.Is(err, errIncomplete):
-		return ReasonInternalError, true
 	}
 	return reasonFor(err), cloud.IsRetryable(err)
 }

@@ -39,7 +39,7 @@ func (rd *reader) offer(ctx context.Context, items []*item) {
 
 // drain re-reads the pending items until each is ready or has waited long enough.
 func (rd *reader) drain(ctx context.Context) {
-	delay := rd.r.opts.PollInterval
+	pace := &pacer{first: rd.r.opts.PollInterval}
 	for len(rd.pending) > 0 {
 		now := time.Now()
 		var keep []*item
@@ -58,10 +58,10 @@ func (rd *reader) drain(ctx context.Context) {
 		if len(keep) == 0 {
 			return
 		}
-		if !sleep(ctx, min(delay, next.Sub(now))) {
+		pace.limit = next // the first wait to end: that item is given up once it has
+		if !pace.wait(ctx) && ctx.Err() != nil {
 			return // the deadline came: they keep deadline_exceeded
 		}
-		delay = min(2*delay, 8*rd.r.opts.PollInterval)
 		rd.describe(ctx, keep)
 		rd.sort(ctx, keep)
 	}

@@ -148,7 +148,7 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 		self.finish(self.result(Failed, ReasonInvalidTarget, "no region given for instance "+in.id))
 		return []*item{self}
 	}
-	b := r.backoff()
+	pace := r.pace()
 	for {
 		tctx, requestIDs := traceCalls(ctx)
 		disks, err := r.api.InstanceDisks(tctx, in.region, in.id)
@@ -172,7 +172,7 @@ func (r *run) expandInstance(ctx context.Context, in instanceTarget) (out []*ite
 			self.finish(self.result(Skipped, ReasonNoDisks, "the instance has no disks (or does not exist)"))
 			return []*item{self}
 		}
-		if !b.wait(ctx) {
+		if !pace.wait(ctx) {
 			res := self.result(Failed, ReasonInstanceDisksMissing,
 				fmt.Sprintf("the new instance's disks did not show within %s", time.Since(self.start).Round(time.Millisecond)))
 			res.Retryable = true

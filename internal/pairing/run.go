@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/absr-autopair/absr-autopair/internal/backoff"
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
@@ -19,23 +20,17 @@ type run struct {
 	sweep bool
 
 	mu          sync.Mutex
-	pairs       map[string]*lazy[*pairIndex]
-	backrefs    map[string]*lazy[map[string][]cloud.Disk]
-	secondaries map[string]*cloud.Disk     // region + "/" + ID -> record; nil: known not to exist
-	claims      map[string]string          // secondary ID -> the primary it was chosen for
-	zones       *lazy[map[string][]string] // zones with async replication, by region (read at most once)
-}
-
-type lazy[T any] struct {
-	once sync.Once
-	v    T
-	err  error
+	pairs       map[string]func() (*pairIndex, error)              // region -> its pair listing, read once (shared)
+	backrefs    map[string]func() (map[string][]cloud.Disk, error) // sweeps: region -> its back-referenced disks by primary, read once
+	secondaries map[string]*cloud.Disk                             // region + "/" + ID -> record; nil: known not to exist
+	claims      map[string]string                                  // secondary ID -> the primary it was chosen for
+	zones       func() (map[string][]string, error)                // zones with async replication, by region (read at most once)
 }
 
 func (e *Engine) newRun(ctx context.Context, sweep bool) *run {
 	r := &run{api: e.api, opts: e.opts, sweep: sweep,
-		pairs:       map[string]*lazy[*pairIndex]{},
-		backrefs:    map[string]*lazy[map[string][]cloud.Disk]{},
+		pairs:       map[string]func() (*pairIndex, error){},
+		backrefs:    map[string]func() (map[string][]cloud.Disk, error){},
 		secondaries: map[string]*cloud.Disk{},
 		claims:      map[string]string{},
 	}
@@ -52,38 +47,27 @@ func (r *run) waitLimit() time.Time {
 	return limit
 }
 
-// backoff paces a bounded wait: PollInterval first, doubling up to 8 times PollInterval, until
-// the limit waitLimit gave when the backoff was made.
-type backoff struct {
-	limit       time.Time
-	delay, ceil time.Duration
+// pacer paces a bounded wait: PollInterval first, doubling up to 8 times PollInterval, until
+// limit (for a pacer from r.pace, what waitLimit gave when it was made).
+type pacer struct {
+	limit time.Time
+	first time.Duration
+	waits int
 }
 
-func (r *run) backoff() *backoff {
-	return &backoff{limit: r.waitLimit(), delay: r.opts.PollInterval, ceil: 8 * r.opts.PollInterval}
+func (r *run) pace() *pacer {
+	return &pacer{limit: r.waitLimit(), first: r.opts.PollInterval}
 }
 
 // wait sleeps the next delay, cut short at the limit. It reports false without sleeping once
 // the limit has come, and false when ctx ends first.
-func (b *backoff) wait(ctx context.Context) bool {
-	wait := min(b.delay, time.Until(b.limit))
-	if wait <= 0 || !sleep(ctx, wait) {
+func (p *pacer) wait(ctx context.Context) bool {
+	d := min(backoff.Delay(p.first, 8*p.first, p.waits+1), time.Until(p.limit))
+	if d <= 0 || backoff.Sleep(ctx, d) != nil {
 		return false
 	}
-	b.delay = min(2*b.delay, b.ceil)
+	p.waits++
 	return true
-}
-
-// sleep waits d, or reports false when ctx ends first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // pool runs up to Concurrency disks of one region at once.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
@@ -202,14 +203,13 @@ func (r *run) checkZone(ctx context.Context, it *item, d cloud.Disk, region, zon
 // replicationZones is ReplicationZones, asked once per invocation (sent in the primary's region).
 func (r *run) replicationZones(ctx context.Context, region string) (map[string][]string, bool) {
 	r.mu.Lock()
-	l := r.zones
-	if l == nil {
-		l = &lazy[map[string][]string]{}
-		r.zones = l
+	if r.zones == nil {
+		r.zones = sync.OnceValues(func() (map[string][]string, error) { return r.api.ReplicationZones(ctx, region) })
 	}
+	zones := r.zones
 	r.mu.Unlock()
-	l.once.Do(func() { l.v, l.err = r.api.ReplicationZones(ctx, region) })
-	return l.v, l.err == nil
+	v, err := zones()
+	return v, err == nil
 }
 
 // validate checks the secondary against the ABSR rules, in the order the report explains
@@ -291,7 +291,7 @@ func (r *run) createSecondary(ctx context.Context, it *item, d cloud.Disk, in cl
 	if id == "" {
 		return notReady("CreateDisk answered without a disk ID")
 	}
-	b := r.backoff()
+	pace := r.pace()
 	for {
 		disks, err := r.api.DescribeDisks(ctx, in.RegionID, []string{id})
 		if err != nil {
@@ -305,7 +305,7 @@ func (r *run) createSecondary(ctx context.Context, it *item, d cloud.Disk, in cl
 				return &s, nil
 			}
 		}
-		if !b.wait(ctx) {
+		if !pace.wait(ctx) {
 			return notReady(fmt.Sprintf("new secondary %s is not visible and ready yet", id))
 		}
 	}

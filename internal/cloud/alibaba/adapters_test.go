@@ -393,8 +393,8 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 		t.Errorf("Period sent with POSTPAY")
 	}
 	in.Bandwidth, in.ChargeType, in.ClientToken = 10240, "PREPAY", "tok-pair-2"
-	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != CodeInvalidInput {
-		t.Errorf("PREPAY without a period: %v, want %s (the API refuses it)", err, CodeInvalidInput)
+	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != codeInvalidInput {
+		t.Errorf("PREPAY without a period: %v, want %s (the API refuses it)", err, codeInvalidInput)
 	}
 	in.Period = 12
 	if _, err := api.CreatePair(context.Background(), in); err != nil {

@@ -168,8 +168,8 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 		}
 		zones, err := api.ReplicationZones(ctx, "cn-hangzhou")
 		switch {
-		case family == APIECS && codeOf(err) != CodeUnsupported:
-			t.Errorf("legacy ReplicationZones: %v, want %s", err, CodeUnsupported)
+		case family == APIECS && codeOf(err) != codeUnsupported:
+			t.Errorf("legacy ReplicationZones: %v, want %s", err, codeUnsupported)
 		case family == APIEBS && (err != nil || !contains(zones["cn-hangzhou"], "cn-hangzhou-h")):
 			t.Errorf("ReplicationZones = %v, %v; want cn-hangzhou-h listed", zones, err)
 		}

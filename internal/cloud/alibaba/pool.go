@@ -22,6 +22,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"golang.org/x/time/rate"
 
+	"github.com/absr-autopair/absr-autopair/internal/backoff"
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 )
 
@@ -139,7 +140,7 @@ func NewPool(opts Options) (*Pool, error) {
 		return nil, errors.New("DEBUG=sdk makes the Alibaba Cloud SDK print signed request URLs, " +
 			"credentials included; unset it")
 	}
-	p := &Pool{opts: opts, limiters: map[limiterKey]*rate.Limiter{}, now: time.Now, sleep: sleepContext, rand: rand.Float64}
+	p := &Pool{opts: opts, limiters: map[limiterKey]*rate.Limiter{}, now: time.Now, sleep: backoff.Sleep, rand: rand.Float64}
 	var err error
 	if p.ecs, err = parseEndpoint("ecs", opts.ECSEndpoint); err != nil {
 		return nil, err
@@ -211,27 +212,7 @@ func (p *Pool) limiter(action, region string) *rate.Limiter {
 // backoff returns the wait before retry number n (1 for the first retry): full jitter, uniform in
 // [0, min(MaxDelay, BaseDelay*2^(n-1))).
 func (p *Pool) backoff(n int) time.Duration {
-	ceiling := p.opts.Retry.MaxDelay
-	if shift := n - 1; shift < 32 {
-		if d := p.opts.Retry.BaseDelay << shift; d > 0 && d < ceiling {
-			ceiling = d
-		}
-	}
-	return time.Duration(p.rand() * float64(ceiling))
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return time.Duration(p.rand() * float64(backoff.Delay(p.opts.Retry.BaseDelay, p.opts.Retry.MaxDelay, n)))
 }
 
 // Actions lists, as RAM action names, every OpenAPI action this adapter can call, for both API

@@ -151,8 +151,8 @@ func TestActionsMatchWhatIsSent(t *testing.T) {
 				t.Errorf("ReplicationZones = %v", zones)
 			}
 			steps = append(steps, err)
-		} else if _, err := api.ReplicationZones(ctx, "cn-hangzhou"); codeOf(err) != CodeUnsupported {
-			t.Errorf("legacy ReplicationZones: %v, want %s", err, CodeUnsupported)
+		} else if _, err := api.ReplicationZones(ctx, "cn-hangzhou"); codeOf(err) != codeUnsupported {
+			t.Errorf("legacy ReplicationZones: %v, want %s", err, codeUnsupported)
 		}
 		for i, err := range steps {
 			if err != nil {

@@ -16,7 +16,7 @@ var opEBSDescribeRegions = operation{family: "ebs", name: "DescribeRegions", rep
 // legacy family has no such call: KindUnsupported, nothing sent.
 func (c *client) ReplicationZones(ctx context.Context, region string) (map[string][]string, error) {
 	if c.legacy {
-		return nil, &cloud.Error{Action: opEBSDescribeRegions.action(), Kind: cloud.KindUnsupported, Code: CodeUnsupported,
+		return nil, &cloud.Error{Action: opEBSDescribeRegions.action(), Kind: cloud.KindUnsupported, Code: codeUnsupported,
 			Message: "the 2014-05-26 API family does not list the zones that support async replication"}
 	}
 	resp, err := invoke(ctx, c, opEBSDescribeRegions, region, func() requests.AcsRequest {
