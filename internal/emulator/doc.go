@@ -116,7 +116,7 @@
 //
 // The emulator clock is the wall clock plus Advance; visibleAfterMs, readyAfterMs, pair syncing,
 // request timestamps and flow control all use it. Faults: latencyMs (sleep without the lock),
-// qpsPerAction (token bucket per action and region, burst = max(rate, 1), 400 Throttling.User),
+// qpsPerAction (token bucket per action and region, burst = max(rate, 1) whole tokens, 400 Throttling.User),
 // throttlePercent (400 Throttling.User, or faults.throttleCode), unavailablePercent (503 ServiceUnavailable),
 // resetPercent (TCP reset, nothing changes), lostResponsePercent (the action runs, then the
 // connection is reset); drawn from a generator seeded by seed, four draws per request.

@@ -1,6 +1,6 @@
 package emulator
 
-import "time"
+import "golang.org/x/time/rate"
 
 // faultDraw is what the fault phase decided for one request.
 type faultDraw struct {
@@ -16,13 +16,12 @@ func (s *Server) drawFaults(key, region string) faultDraw {
 	var d faultDraw
 	if f.QPSPerAction > 0 {
 		bk := key + "\x00" + region
-		now := s.now()
-		b := s.buckets[bk]
-		if b == nil {
-			b = &bucket{tokens: burst(f.QPSPerAction), last: now}
-			s.buckets[bk] = b
+		l := s.buckets[bk]
+		if l == nil {
+			l = newBucket(f.QPSPerAction)
+			s.buckets[bk] = l
 		}
-		if !b.take(now, f.QPSPerAction) {
+		if !l.AllowN(s.now(), 1) { // the emulator clock, so that Advance refills buckets too
 			d.err = throttled("")
 		}
 	}
@@ -50,22 +49,8 @@ func (s *Server) roll(percent float64) bool {
 	return percent > 0 && x < percent
 }
 
-// bucket is a token bucket refilled at rate tokens per second, holding at most burst(rate).
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func burst(rate float64) float64 { return max(rate, 1) }
-
-func (b *bucket) take(now time.Time, rate float64) bool {
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = min(burst(rate), b.tokens+el*rate)
-		b.last = now
-	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return true
-	}
-	return false
+// newBucket is one action's and region's flow control: a token bucket refilled at qps tokens a
+// second, starting full, with a burst equal to the rate (whole tokens, at least one).
+func newBucket(qps float64) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(qps), max(int(qps), 1))
 }

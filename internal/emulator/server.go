@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Server is the ECS + EBS OpenAPI emulator. It is an http.Handler; Start also serves it on a
@@ -41,7 +43,7 @@ type Server struct {
 	faults     Faults
 	faultRNG   *mrand.Rand
 	idRNG      *mrand.Rand
-	buckets    map[string]*bucket
+	buckets    map[string]*rate.Limiter
 	calls      map[string]int
 	errorCodes map[string]int
 	regions    map[string]bool
@@ -113,7 +115,7 @@ func New(st *State) (*Server, error) {
 		diskPair:    map[string]string{},
 		tokens:      map[string]*tokenRec{},
 		nonces:      map[string]time.Time{},
-		buckets:     map[string]*bucket{},
+		buckets:     map[string]*rate.Limiter{},
 		calls:       map[string]int{},
 		errorCodes:  map[string]int{},
 		regions:     knownRegions(),
@@ -340,7 +342,7 @@ func (s *Server) setFaultsLocked(f Faults) {
 	f.TokenTTLSeconds = max(f.TokenTTLSeconds, 0)
 	s.faults = f
 	s.faultRNG = mrand.New(mrand.NewPCG(uint64(f.Seed), 0xfa0175))
-	s.buckets = map[string]*bucket{}
+	s.buckets = map[string]*rate.Limiter{}
 }
 
 // Faults returns the current fault settings.
