@@ -1,3 +1,5 @@
+// Over 450 lines: both API families' replica pair actions, which share their rules.
+
 package emulator
 
 import (

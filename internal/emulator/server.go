@@ -1,3 +1,5 @@
+// Over 450 lines: the Server's state, lifecycle, clock, admin API and IDs share its one mutex.
+
 package emulator
 
 import (

@@ -1,3 +1,5 @@
+// Over 450 lines: one model of every cloud.API call with its rules, tokens, faults and counts.
+
 // Package fakecloud is an in-memory cloud.API for tests: a small, faithful model of the ECS
 // disks and ABSR pairs the engine works with. It enforces the ABSR rules (one pair per disk,
 // same category/PL/size, supported category, other region, unattached secondary at start),
