@@ -82,28 +82,35 @@ func cutByDeadline(ctx context.Context, err error) bool {
 // deadlineSlack absorbs the scheduling gap between the two timers.
 const deadlineSlack = 5 * time.Millisecond
 
-// reasons maps the kinds of cloud errors to reasons; a kind not listed is api_error.
-var reasons = map[cloud.Kind]string{
-	cloud.KindThrottled:           ReasonThrottled,
-	cloud.KindDenied:              ReasonPermissionDenied,
-	cloud.KindQuotaExceeded:       ReasonQuotaExceeded,
-	cloud.KindInsufficientBalance: ReasonInsufficientBalance,
-	cloud.KindSecondaryAttached:   ReasonSecondaryAttached,
-	cloud.KindInvalidStatus:       ReasonInvalidStatus,
-	cloud.KindCredentials:         ReasonCredentials,
-	cloud.KindNotFound:            ReasonNotFound,
-	cloud.KindIdempotencyConflict: ReasonIdempotencyConflict,
-	cloud.KindUnavailable:         ReasonUnavailable,
-	cloud.KindTimeout:             ReasonNetwork,
-	cloud.KindTransport:           ReasonNetwork,
-	cloud.KindDeadline:            ReasonDeadlineExceeded,
-	cloud.KindCanceled:            ReasonCanceled,
-}
-
-// reasonFor names the reason of a cloud error.
+// reasonFor names the reason of a cloud error by its kind; a kind without one is api_error.
 func reasonFor(err error) string {
-	if r, ok := reasons[cloud.KindOf(err)]; ok {
-		return r
+	switch cloud.KindOf(err) {
+	case cloud.KindThrottled:
+		return ReasonThrottled
+	case cloud.KindDenied:
+		return ReasonPermissionDenied
+	case cloud.KindQuotaExceeded:
+		return ReasonQuotaExceeded
+	case cloud.KindInsufficientBalance:
+		return ReasonInsufficientBalance
+	case cloud.KindSecondaryAttached:
+		return ReasonSecondaryAttached
+	case cloud.KindInvalidStatus:
+		return ReasonInvalidStatus
+	case cloud.KindCredentials:
+		return ReasonCredentials
+	case cloud.KindNotFound:
+		return ReasonNotFound
+	case cloud.KindIdempotencyConflict:
+		return ReasonIdempotencyConflict
+	case cloud.KindUnavailable:
+		return ReasonUnavailable
+	case cloud.KindTimeout, cloud.KindTransport:
+		return ReasonNetwork
+	case cloud.KindDeadline:
+		return ReasonDeadlineExceeded
+	case cloud.KindCanceled:
+		return ReasonCanceled
 	}
 	return ReasonAPIError
 }
