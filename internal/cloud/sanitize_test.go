@@ -1,39 +1,25 @@
-package cloud
+package cloud_test
 
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/cloudtest"
 )
 
-// Test credentials. The secret and token contain characters that change under percent-encoding.
 const (
-	testAKID   = "LTAI5tTestKeyId"
-	testSecret = "TestSecret/With+Chars=="
-	testToken  = "CAIS+testToken/With=Chars*~"
+	testAKID   = cloudtest.AccessKeyID
+	testSecret = cloudtest.AccessKeySecret
+	testToken  = cloudtest.SecurityToken
 )
 
-var leakedParam = regexp.MustCompile(`(?i)(?:^|[^a-z])(signature|securitytoken|accesskeyid|accesskeysecret)(=|%3d|%253d|": ?"|: )`)
-
-// assertNoCredentials fails if s holds a test credential in any form, or a sensitive parameter
-// whose value was not redacted.
-func assertNoCredentials(t testing.TB, s string) {
-	t.Helper()
-	for _, secret := range []string{testSecret, testToken, testAKID, "testToken", "TestSecret", "abcDEF", "emulator-secret", "emulator-token"} {
-		for _, form := range []string{secret, url.QueryEscape(secret), rfc3986Escape(secret), url.QueryEscape(url.QueryEscape(secret))} {
-			if strings.Contains(strings.ToLower(s), strings.ToLower(form)) {
-				t.Fatalf("credential %q leaked as %q in:\n%s", secret, form, s)
-			}
-		}
-	}
-	for _, m := range leakedParam.FindAllStringIndex(s, -1) {
-		if rest := s[m[1]:]; !strings.HasPrefix(rest, Redacted) {
-			t.Fatalf("parameter at %q not redacted in:\n%s", s[m[0]:min(len(s), m[1]+20)], s)
-		}
-	}
-}
+var (
+	assertNoCredentials = cloudtest.AssertNoCredentials
+	rfc3986Escape       = cloudtest.RFC3986Escape
+)
 
 func TestSanitize(t *testing.T) {
 	stringToSign := "POST&%2F&" + url.QueryEscape("AccessKeyId="+testAKID+"&Action=CreateDisk&SecurityToken="+
@@ -92,14 +78,14 @@ func TestSanitize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := Sanitize(tt.in, tt.secrets...)
+			out := cloud.Sanitize(tt.in, tt.secrets...)
 			assertNoCredentials(t, out)
 			for _, k := range tt.keep {
 				if !strings.Contains(out, k) {
 					t.Fatalf("lost %q:\n%s", k, out)
 				}
 			}
-			if again := Sanitize(out, tt.secrets...); again != out {
+			if again := cloud.Sanitize(out, tt.secrets...); again != out {
 				t.Fatalf("not idempotent:\n%s\n%s", out, again)
 			}
 		})
@@ -108,14 +94,14 @@ func TestSanitize(t *testing.T) {
 
 func TestSanitizeLeavesCleanTextAlone(t *testing.T) {
 	for _, s := range []string{"", "The specified disk does not exist.", "SignatureNonceUsed: nonce used", "a=b&c=d", "Signature=", "50% done"} {
-		if got := Sanitize(s, "", "ab"); got != s {
+		if got := cloud.Sanitize(s, "", "ab"); got != s {
 			t.Fatalf("Sanitize(%q) = %q", s, got)
 		}
 	}
 }
 
 func TestCredentialsDoNotPrint(t *testing.T) {
-	c := Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
+	c := cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
 	for _, s := range []string{c.String(), c.GoString(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c)} {
 		if strings.Contains(s, testSecret) || strings.Contains(s, testToken) || strings.Contains(s, testAKID) {
 			t.Fatalf("credentials printed: %s", s)
@@ -123,19 +109,19 @@ func TestCredentialsDoNotPrint(t *testing.T) {
 	}
 }
 
-// A Sanitizer prepared once answers as Sanitize does with the same secrets; a nil one as Sanitize
+// A cloud.Sanitizer prepared once answers as cloud.Sanitize does with the same secrets; a nil one as cloud.Sanitize
 // without secrets.
 func TestSanitizerMatchesSanitize(t *testing.T) {
 	secrets := []string{testSecret, testToken, testAKID}
-	z := NewSanitizer(secrets...)
-	var none *Sanitizer
+	z := cloud.NewSanitizer(secrets...)
+	var none *cloud.Sanitizer
 	for _, s := range []string{"", "plain text", "oops " + testSecret + " " + url.QueryEscape(strings.ToUpper(testToken)),
 		"AccessKeyId=" + testAKID + "&Signature=abc", "Signature: abcDEF " + rfc3986Escape(testToken)} {
-		if got, want := z.Sanitize(s), Sanitize(s, secrets...); got != want {
-			t.Errorf("Sanitizer.Sanitize(%q) = %q, Sanitize = %q", s, got, want)
+		if got, want := z.Sanitize(s), cloud.Sanitize(s, secrets...); got != want {
+			t.Errorf("Sanitizer.Sanitize(%q) = %q, cloud.Sanitize = %q", s, got, want)
 		}
-		if got, want := none.Sanitize(s), Sanitize(s); got != want {
-			t.Errorf("nil Sanitizer.Sanitize(%q) = %q, Sanitize = %q", s, got, want)
+		if got, want := none.Sanitize(s), cloud.Sanitize(s); got != want {
+			t.Errorf("nil cloud.Sanitizer.Sanitize(%q) = %q, cloud.Sanitize = %q", s, got, want)
 		}
 	}
 }
