@@ -10,20 +10,9 @@ import (
 	"github.com/absr-autopair/absr-autopair/internal/cloud/cloudtest"
 )
 
-const (
-	testAKID   = cloudtest.AccessKeyID
-	testSecret = cloudtest.AccessKeySecret
-	testToken  = cloudtest.SecurityToken
-)
-
-var (
-	assertNoCredentials = cloudtest.AssertNoCredentials
-	rfc3986Escape       = cloudtest.RFC3986Escape
-)
-
 func TestSanitize(t *testing.T) {
-	stringToSign := "POST&%2F&" + url.QueryEscape("AccessKeyId="+testAKID+"&Action=CreateDisk&SecurityToken="+
-		rfc3986Escape(testToken)+"&SignatureMethod=HMAC-SHA1&SignatureNonce=n1")
+	stringToSign := "POST&%2F&" + url.QueryEscape("AccessKeyId="+cloudtest.AccessKeyID+"&Action=CreateDisk&SecurityToken="+
+		cloudtest.RFC3986Escape(cloudtest.SecurityToken)+"&SignatureMethod=HMAC-SHA1&SignatureNonce=n1")
 	tests := []struct {
 		name, in string
 		secrets  []string
@@ -31,8 +20,8 @@ func TestSanitize(t *testing.T) {
 	}{
 		{
 			name: "transport error URL",
-			in: `Post "https://ecs.cn-hangzhou.aliyuncs.com/?AccessKeyId=` + testAKID + `&Action=DescribeDisks&SecurityToken=` +
-				url.QueryEscape(testToken) + `&Signature=abcDEF%2Bsig%3D&SignatureMethod=HMAC-SHA1": read: connection reset by peer`,
+			in: `Post "https://ecs.cn-hangzhou.aliyuncs.com/?AccessKeyId=` + cloudtest.AccessKeyID + `&Action=DescribeDisks&SecurityToken=` +
+				url.QueryEscape(cloudtest.SecurityToken) + `&Signature=abcDEF%2Bsig%3D&SignatureMethod=HMAC-SHA1": read: connection reset by peer`,
 			keep: []string{"Action=DescribeDisks", "SignatureMethod=HMAC-SHA1", "connection reset by peer", "ecs.cn-hangzhou.aliyuncs.com"},
 		},
 		{
@@ -43,32 +32,32 @@ func TestSanitize(t *testing.T) {
 		{
 			name:    "string to sign echo, secrets known",
 			in:      "server string to sign is:" + stringToSign,
-			secrets: []string{testSecret, testToken, testAKID},
+			secrets: []string{cloudtest.AccessKeySecret, cloudtest.SecurityToken, cloudtest.AccessKeyID},
 			keep:    []string{"Action%3DCreateDisk"},
 		},
 		{
 			name: "double-encoded query inside a URL",
-			in:   "https://x/?q=" + url.QueryEscape("a=1&"+url.QueryEscape("Signature=abcDEF+sig&SecurityToken="+testToken)),
+			in:   "https://x/?q=" + url.QueryEscape("a=1&"+url.QueryEscape("Signature=abcDEF+sig&SecurityToken="+cloudtest.SecurityToken)),
 			keep: []string{"https://x/?q="},
 		},
 		{
 			name: "JSON and header forms",
-			in:   `{"AccessKeyId":"` + testAKID + `","SecurityToken": "` + testToken + `"} x-acs-security-token SecurityToken: ` + testToken + ` Signature: abcDEF`,
+			in:   `{"AccessKeyId":"` + cloudtest.AccessKeyID + `","SecurityToken": "` + cloudtest.SecurityToken + `"} x-acs-security-token SecurityToken: ` + cloudtest.SecurityToken + ` Signature: abcDEF`,
 			keep: []string{"x-acs-security-token"},
 		},
 		{
 			name: "JSON inside a string",
-			in:   `{\"AccessKeySecret\":\"` + testSecret + `\"}`,
+			in:   `{\"AccessKeySecret\":\"` + cloudtest.AccessKeySecret + `\"}`,
 		},
 		{
 			name:    "literal secret anywhere",
-			in:      "oops " + testSecret + " / " + url.QueryEscape(testSecret) + " / " + rfc3986Escape(testToken) + " / " + strings.ToLower(url.QueryEscape(testSecret)),
-			secrets: []string{testSecret, testToken},
+			in:      "oops " + cloudtest.AccessKeySecret + " / " + url.QueryEscape(cloudtest.AccessKeySecret) + " / " + cloudtest.RFC3986Escape(cloudtest.SecurityToken) + " / " + strings.ToLower(url.QueryEscape(cloudtest.AccessKeySecret)),
+			secrets: []string{cloudtest.AccessKeySecret, cloudtest.SecurityToken},
 			keep:    []string{"oops "},
 		},
 		{
 			name: "lower-case names",
-			in:   "signature=abcDEF&securitytoken=" + testToken,
+			in:   "signature=abcDEF&securitytoken=" + cloudtest.SecurityToken,
 		},
 		{
 			name: "words containing a name are left alone",
@@ -79,7 +68,7 @@ func TestSanitize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := cloud.Sanitize(tt.in, tt.secrets...)
-			assertNoCredentials(t, out)
+			cloudtest.AssertNoCredentials(t, out)
 			for _, k := range tt.keep {
 				if !strings.Contains(out, k) {
 					t.Fatalf("lost %q:\n%s", k, out)
@@ -101,9 +90,9 @@ func TestSanitizeLeavesCleanTextAlone(t *testing.T) {
 }
 
 func TestCredentialsDoNotPrint(t *testing.T) {
-	c := cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: testToken}
+	c := cloud.Credentials{AccessKeyID: cloudtest.AccessKeyID, AccessKeySecret: cloudtest.AccessKeySecret, SecurityToken: cloudtest.SecurityToken}
 	for _, s := range []string{c.String(), c.GoString(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprintf("%s", c)} {
-		if strings.Contains(s, testSecret) || strings.Contains(s, testToken) || strings.Contains(s, testAKID) {
+		if strings.Contains(s, cloudtest.AccessKeySecret) || strings.Contains(s, cloudtest.SecurityToken) || strings.Contains(s, cloudtest.AccessKeyID) {
 			t.Fatalf("credentials printed: %s", s)
 		}
 	}
@@ -112,11 +101,11 @@ func TestCredentialsDoNotPrint(t *testing.T) {
 // A cloud.Sanitizer prepared once answers as cloud.Sanitize does with the same secrets; a nil one as cloud.Sanitize
 // without secrets.
 func TestSanitizerMatchesSanitize(t *testing.T) {
-	secrets := []string{testSecret, testToken, testAKID}
+	secrets := []string{cloudtest.AccessKeySecret, cloudtest.SecurityToken, cloudtest.AccessKeyID}
 	z := cloud.NewSanitizer(secrets...)
 	var none *cloud.Sanitizer
-	for _, s := range []string{"", "plain text", "oops " + testSecret + " " + url.QueryEscape(strings.ToUpper(testToken)),
-		"AccessKeyId=" + testAKID + "&Signature=abc", "Signature: abcDEF " + rfc3986Escape(testToken)} {
+	for _, s := range []string{"", "plain text", "oops " + cloudtest.AccessKeySecret + " " + url.QueryEscape(strings.ToUpper(cloudtest.SecurityToken)),
+		"AccessKeyId=" + cloudtest.AccessKeyID + "&Signature=abc", "Signature: abcDEF " + cloudtest.RFC3986Escape(cloudtest.SecurityToken)} {
 		if got, want := z.Sanitize(s), cloud.Sanitize(s, secrets...); got != want {
 			t.Errorf("Sanitizer.Sanitize(%q) = %q, cloud.Sanitize = %q", s, got, want)
 		}
