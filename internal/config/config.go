@@ -214,7 +214,8 @@ func (r *reader) apiFamily(c *Config) {
 	}
 }
 
-// pairSettings reads what every new pair is created with: its name, charge type, bandwidth and RPO.
+// pairSettings reads what every new pair is created with: its name, charge type, bandwidth,
+// period and RPO.
 func (r *reader) pairSettings(p *pairing.Options) {
 	if v, ok := r.get(EnvPairName); ok {
 		if msg := checkPairNameTemplate(v); msg != "" {
