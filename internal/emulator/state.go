@@ -1,3 +1,5 @@
+// Over 450 lines: the state file's schema and its validation, type by type, read best together.
+
 package emulator
 
 import (

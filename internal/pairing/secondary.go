@@ -56,22 +56,7 @@ func (r *run) resolveSecondary(ctx context.Context, it *item, d cloud.Disk) (sec
 			return skip(ReasonNoRoute, fmt.Sprintf("secondary %s (from %s) has no region: tag %s or a route for %s is needed",
 				ref.DiskID, source, TagSecondaryRegion, d.RegionID))
 		}
-		sec, err := r.secondaryDisk(ctx, ref.Region, ref.DiskID)
-		if err != nil {
-			res := it.fail(ctx, err, fmt.Sprintf("reading secondary %s in %s", ref.DiskID, ref.Region))
-			res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
-			return secondaryPlan{}, &res
-		}
-		if sec == nil {
-			res := it.result(Failed, ReasonSecondaryNotFound,
-				fmt.Sprintf("secondary %s (from %s) not found in %s", ref.DiskID, source, ref.Region))
-			res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
-			return secondaryPlan{}, &res
-		}
-		if sec.RegionID == "" {
-			sec.RegionID = ref.Region
-		}
-		return secondaryPlan{disk: sec, region: ref.Region, source: source}, nil
+		return r.namedSecondary(ctx, it, ref, source)
 	}
 
 	route, ok := r.opts.Routes[d.RegionID]
@@ -101,6 +86,32 @@ func (r *run) resolveSecondary(ctx context.Context, it *item, d cloud.Disk) (sec
 			"allows unencrypted data disks only), so no secondary is created for it; name one (mapping file or tag %s) to try",
 			why, TagSecondaryDisk))
 	}
+	return r.secondaryToCreate(ctx, it, d, route)
+}
+
+// namedSecondary reads the secondary the mapping file or a tag names (ref, its region known).
+func (r *run) namedSecondary(ctx context.Context, it *item, ref SecondaryRef, source string) (secondaryPlan, *Result) {
+	sec, err := r.secondaryDisk(ctx, ref.Region, ref.DiskID)
+	if err != nil {
+		res := it.fail(ctx, err, fmt.Sprintf("reading secondary %s in %s", ref.DiskID, ref.Region))
+		res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
+		return secondaryPlan{}, &res
+	}
+	if sec == nil {
+		res := it.result(Failed, ReasonSecondaryNotFound,
+			fmt.Sprintf("secondary %s (from %s) not found in %s", ref.DiskID, source, ref.Region))
+		res.SecondaryDiskID, res.SecondaryRegionID = ref.DiskID, ref.Region
+		return secondaryPlan{}, &res
+	}
+	if sec.RegionID == "" {
+		sec.RegionID = ref.Region
+	}
+	return secondaryPlan{disk: sec, region: ref.Region, source: source}, nil
+}
+
+// secondaryToCreate plans an empty secondary like d in the route's zone, which must be given
+// and offer async replication.
+func (r *run) secondaryToCreate(ctx context.Context, it *item, d cloud.Disk, route Route) (secondaryPlan, *Result) {
 	if route.Zone != "" {
 		if res := r.checkZone(ctx, it, d, route.Region, route.Zone, fmt.Sprintf("the route of %s names", d.RegionID), false); res != nil {
 			return secondaryPlan{}, res
