@@ -2,6 +2,7 @@ package alibaba
 
 import (
 	"context"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	sdkcredentials "github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
@@ -61,35 +62,14 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		return zero, e
 	}
 	p := c.pool
-	ep := c.endpoint(op)
 	var last *cloud.Error
-	// stop returns the most useful error once no further attempt will be made.
-	stop := func(err error) (R, error) {
-		if last != nil {
-			return zero, last
-		}
-		return zero, contextError(action, err)
-	}
 	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return stop(err)
-		}
-		if l := p.limiter(action, region); l != nil {
-			if err := l.Wait(ctx); err != nil {
-				if ctx.Err() != nil {
-					return stop(ctx.Err())
-				}
-				// Wait fails early when the deadline would pass before a token frees up.
-				return stop(context.DeadlineExceeded)
+		timeout, err := c.attemptTimeout(ctx, action, region)
+		if err != nil {
+			if last != nil { // the most useful error: the last answer
+				return zero, last
 			}
-		}
-		timeout := p.opts.RequestTimeout
-		if deadline, ok := ctx.Deadline(); ok {
-			remaining := deadline.Sub(p.now())
-			if remaining < minAttemptTime {
-				return stop(context.DeadlineExceeded)
-			}
-			timeout = min(timeout, remaining)
+			return zero, contextError(action, err)
 		}
 		if c.creds == nil {
 			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: codeCredentials, Message: "no credential source"}
@@ -98,33 +78,7 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		if err != nil {
 			return zero, &cloud.Error{Action: action, Kind: cloud.KindCredentials, Code: codeCredentials, Message: cloud.Sanitize(err.Error())}
 		}
-
-		req := build()
-		req.SetScheme(ep.scheme)
-		req.SetDomain(ep.domain(region))
-		// The SDK makes ReadTimeout the http.Client timeout of the whole attempt, connecting
-		// included, so no attempt outlives the deadline. (It applies ConnectTimeout only to an
-		// *http.Transport it may mutate; the shared transport's dialer enforces ConnectTimeout.)
-		req.SetReadTimeout(timeout)
-		req.SetConnectTimeout(min(p.opts.ConnectTimeout, timeout))
-		resp := newResponse()
-		err = sendOnce(p, creds, req, resp)
-
-		e := classify(action, err, creds.Secrets())
-		if e != nil && e.Kind == cloud.KindTimeout {
-			if deadline, ok := ctx.Deadline(); ok && deadline.Sub(p.now()) < minAttemptTime {
-				// The attempt ran into the caller's deadline: say so, rather than blame the service.
-				e = &cloud.Error{Action: action, Kind: cloud.KindDeadline, Code: codeDeadlineExceeded, Retryable: true,
-					Message: "the deadline passed while waiting for the answer (" + e.Message + ")"}
-			}
-		}
-		rec := cloud.Attempt{Action: action, Region: region}
-		if e != nil {
-			rec.RequestID, rec.Code = e.RequestID, e.Code
-		} else {
-			rec.RequestID = requestID(resp)
-		}
-		cloud.RecordAttempt(ctx, rec)
+		resp, e := sendAttempt(ctx, c, op, region, timeout, creds, build, newResponse, requestID)
 		if e == nil {
 			return resp, nil
 		}
@@ -145,6 +99,66 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 			return zero, e
 		}
 	}
+}
+
+// attemptTimeout waits for the rate limiter and returns how long the next attempt may take:
+// RequestTimeout, or less when the deadline is nearer. It returns the context's error, or
+// context.DeadlineExceeded when too little time is left to start an attempt.
+func (c *client) attemptTimeout(ctx context.Context, action, region string) (time.Duration, error) {
+	p := c.pool
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if l := p.limiter(action, region); l != nil {
+		if err := l.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			// Wait fails early when the deadline would pass before a token frees up.
+			return 0, context.DeadlineExceeded
+		}
+	}
+	timeout := p.opts.RequestTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		remaining := deadline.Sub(p.now())
+		if remaining < minAttemptTime {
+			return 0, context.DeadlineExceeded
+		}
+		timeout = min(timeout, remaining)
+	}
+	return timeout, nil
+}
+
+// sendAttempt sends one signed request, bounded by timeout, classifies what came back and
+// records the attempt in ctx's trace.
+func sendAttempt[R responses.AcsResponse](ctx context.Context, c *client, op operation, region string, timeout time.Duration,
+	creds cloud.Credentials, build func() requests.AcsRequest, newResponse func() R, requestID func(R) string) (R, *cloud.Error) {
+	p, ep, action := c.pool, c.endpoint(op), op.action()
+	req := build()
+	req.SetScheme(ep.scheme)
+	req.SetDomain(ep.domain(region))
+	// The SDK makes ReadTimeout the http.Client timeout of the whole attempt, connecting
+	// included, so no attempt outlives the deadline. (It applies ConnectTimeout only to an
+	// *http.Transport it may mutate; the shared transport's dialer enforces ConnectTimeout.)
+	req.SetReadTimeout(timeout)
+	req.SetConnectTimeout(min(p.opts.ConnectTimeout, timeout))
+	resp := newResponse()
+	e := classify(action, sendOnce(p, creds, req, resp), creds.Secrets())
+	if e != nil && e.Kind == cloud.KindTimeout {
+		if deadline, ok := ctx.Deadline(); ok && deadline.Sub(p.now()) < minAttemptTime {
+			// The attempt ran into the caller's deadline: say so, rather than blame the service.
+			e = &cloud.Error{Action: action, Kind: cloud.KindDeadline, Code: codeDeadlineExceeded, Retryable: true,
+				Message: "the deadline passed while waiting for the answer (" + e.Message + ")"}
+		}
+	}
+	rec := cloud.Attempt{Action: action, Region: region}
+	if e != nil {
+		rec.RequestID, rec.Code = e.RequestID, e.Code
+	} else {
+		rec.RequestID = requestID(resp)
+	}
+	cloud.RecordAttempt(ctx, rec)
+	return resp, e
 }
 
 // eachPage walks a MaxResults/NextToken listing: page is called with "" and then with each
