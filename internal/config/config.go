@@ -68,7 +68,9 @@ const (
 	EnvSDKRegionID = "ALIBABA_CLOUD_REGION_ID"
 )
 
-// Variables lists every ABSR_* variable this package reads.
+// Variables lists every ABSR_* variable this package reads: the one list of known names. Any
+// other ABSR_* variable is a startup error (UnknownVariablesError), so a new variable must be
+// added here.
 func Variables() []string {
 	return []string{
 		EnvOptInTag, EnvRoutes, EnvMappingFile, EnvAutoCreateSecondary, EnvStart, EnvMarkPrimary,
@@ -104,7 +106,7 @@ func defaultMappingPath() string {
 }
 
 // UnknownVariables returns the ABSR_* names in environ ("K=V" entries, as os.Environ gives) that
-// this package does not read: most likely misspellings, worth a warning at startup.
+// this package does not read: most likely misspellings.
 func UnknownVariables(environ []string) []string {
 	known := map[string]bool{}
 	for _, v := range Variables() {
@@ -119,6 +121,38 @@ func UnknownVariables(environ []string) []string {
 	}
 	sort.Strings(unknown)
 	return unknown
+}
+
+// UnknownVariablesError is an error naming each ABSR_* variable of environ that nothing reads,
+// with the known name it most likely misspells, or nil when there is none. A misspelled
+// ABSR_DRY_RUN must stop the function rather than let it change disks for real.
+func UnknownVariablesError(environ []string) error {
+	unknown := UnknownVariables(environ)
+	if len(unknown) == 0 {
+		return nil
+	}
+	errs := make([]error, 0, len(unknown))
+	for _, name := range unknown {
+		if near := nearestVariable(name); near != "" {
+			errs = append(errs, fmt.Errorf("%s: unknown variable (did you mean %s?)", name, near))
+		} else {
+			errs = append(errs, fmt.Errorf("%s: unknown variable (known: %s)", name, strings.Join(Variables(), ", ")))
+		}
+	}
+	return fmt.Errorf("configuration: %w", errors.Join(errs...))
+}
+
+// nearestVariable is the known variable that name equals but for case and underscores, or
+// that it begins or ends (ABSR_ROUTE, ABSR_SOURCE_REGION), else "".
+func nearestVariable(name string) string {
+	squash := func(s string) string { return strings.ToUpper(strings.ReplaceAll(s, "_", "")) }
+	n := squash(name)
+	for _, v := range Variables() {
+		if k := squash(v); k == n || (len(n) > len("ABSR")+2 && (strings.HasPrefix(k, n) || strings.HasPrefix(n, k))) {
+			return v
+		}
+	}
+	return ""
 }
 
 // reader gathers every problem rather than stopping at the first.

@@ -421,3 +421,30 @@ func TestPrepayDefaultsToOneMonth(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestUnknownVariablesError(t *testing.T) {
+	if err := UnknownVariablesError([]string{"ABSR_DRY_RUN=true", "PATH=/bin", "HOME=/root"}); err != nil {
+		t.Errorf("known variables only: %v", err)
+	}
+	for _, tc := range []struct {
+		environ  []string
+		mentions []string
+	}{
+		{[]string{"ABSR_DRYRUN=true"}, []string{"ABSR_DRYRUN: unknown variable", "did you mean ABSR_DRY_RUN?"}},
+		{[]string{"ABSR_ROUTE=cn-hangzhou=cn-shanghai"}, []string{"ABSR_ROUTE:", "did you mean ABSR_ROUTES?"}},
+		{[]string{"ABSR_SOURCE_REGION=cn-hangzhou"}, []string{"did you mean ABSR_SOURCE_REGIONS?"}},
+		{[]string{"ABSR_COLOUR=blue"}, []string{"ABSR_COLOUR: unknown variable", "known: ABSR_OPT_IN_TAG"}},
+		{[]string{"ABSR_X=1", "ABSR_Y=2"}, []string{"ABSR_X:", "ABSR_Y:"}},
+	} {
+		err := UnknownVariablesError(tc.environ)
+		if err == nil {
+			t.Errorf("%q: no error", tc.environ)
+			continue
+		}
+		for _, m := range tc.mentions {
+			if !strings.Contains(err.Error(), m) {
+				t.Errorf("%q: error %q does not mention %q", tc.environ, err, m)
+			}
+		}
+	}
+}
