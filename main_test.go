@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/absr-autopair/absr-autopair/handler"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
@@ -62,15 +65,7 @@ type cliRun struct {
 func cliExec(t *testing.T, env map[string]string, stdin string, args ...string) cliRun {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "ABSR_") && !strings.HasPrefix(name, "ALIBABA_CLOUD_") && !strings.HasPrefix(name, "FC_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = cleanEnv(env)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -82,6 +77,22 @@ func cliExec(t *testing.T, env map[string]string, stdin string, args ...string) 
 		t.Fatalf("running %v: %v", args, err)
 	}
 	return cliRun{code: code, stdout: stdout.Bytes(), stderr: stderr.Bytes()}
+}
+
+// cleanEnv is the test process's environment without ABSR_*, ALIBABA_CLOUD_* and FC_*
+// variables, plus env.
+func cleanEnv(env map[string]string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "ABSR_") && !strings.HasPrefix(name, "ALIBABA_CLOUD_") && !strings.HasPrefix(name, "FC_") {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 // report decodes stdout, which must be exactly one JSON document.
@@ -308,6 +319,13 @@ func TestExitCodes(t *testing.T) {
 		{name: "bad state file", args: []string{"invoke", "-event", "events/direct-request.json", "-emulator", "events/direct-request.json"},
 			code: 2, mentions: []string{"direct-request.json"}},
 		{name: "unknown command", args: []string{"pair"}, code: 2, mentions: []string{"unknown command", "usage"}},
+		{name: "misspelled variable", env: map[string]string{"ABSR_DRYRUN": "true"},
+			args: []string{"invoke", "-event", "events/direct-request.json", "-emulator", state}, code: 2,
+			mentions: []string{"ABSR_DRYRUN: unknown variable", "did you mean ABSR_DRY_RUN?"}},
+		{name: "unknown flag", args: []string{"invoke", "-evnt", "x.json"}, code: 2, mentions: []string{"-evnt", "usage: absr-autopair invoke"}},
+		{name: "sweep with no region", stdin: `{"triggerTime":"2026-11-27T11:30:00Z","triggerName":"reconcile","payload":""}`,
+			env:  map[string]string{"ABSR_ECS_ENDPOINT": "http://127.0.0.1:1", "ABSR_EBS_ENDPOINT": "http://127.0.0.1:1"},
+			args: []string{"invoke", "-event", "-"}, code: 2, mentions: []string{"no regions to scan", "ABSR_SOURCE_REGIONS", "FC_REGION"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -324,6 +342,9 @@ func TestExitCodes(t *testing.T) {
 			} else if len(run.stdout) != 0 {
 				t.Errorf("stdout %q, want nothing", run.stdout)
 			}
+			if bytes.HasPrefix(run.stderr, []byte("{")) && tc.code == 2 && bytes.Count(run.stderr, []byte("\n")) != 1 {
+				t.Errorf("a rejected payload is one log line, said once; stderr:\n%s", run.stderr)
+			}
 			for _, m := range tc.mentions {
 				if !bytes.Contains(run.stderr, []byte(m)) {
 					t.Errorf("stderr does not mention %q:\n%s", m, run.stderr)
@@ -331,6 +352,208 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHelp: -h, help and each command's -h print usage on stdout and exit 0.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"invoke", "-h"}, {"demo", "-h"}, {"emulator", "-help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			run := cliExec(t, nil, "", args...)
+			if run.code != 0 || !bytes.Contains(run.stdout, []byte("usage")) || len(run.stderr) != 0 {
+				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", run.code, run.stdout, run.stderr)
+			}
+		})
+	}
+}
+
+// TestMissingSecurityToken: keys the emulator knows as STS keys, sent without their token, are
+// a credentials problem (no_credentials), not an unexplained api_error.
+func TestMissingSecurityToken(t *testing.T) {
+	t.Parallel()
+	st, err := emulator.LoadState(filepath.Join("events", "demo-state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := emutest.Start(t, st)
+	run := cliExec(t, map[string]string{
+		"ABSR_ECS_ENDPOINT": srv.URL(), "ABSR_EBS_ENDPOINT": srv.URL(),
+		"ABSR_MAPPING_FILE":               filepath.Join("events", "demo-mapping.yaml"),
+		"ALIBABA_CLOUD_ACCESS_KEY_ID":     emutest.AccessKeyID,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET": emutest.AccessKeySecret,
+	}, "", "invoke", "-event", filepath.Join("events", "direct-request.json"))
+	if run.code != 1 {
+		t.Fatalf("exit %d, want 1\nstderr:\n%s", run.code, run.stderr)
+	}
+	for _, r := range run.report(t).Results {
+		if r.Outcome == pairing.Failed && r.Reason != pairing.ReasonCredentials {
+			t.Errorf("%s: %s %s, want reason %s", r.DiskID, r.Outcome, r.Reason, pairing.ReasonCredentials)
+		}
+	}
+}
+
+// TestProjectMappingFile: a local run finds mapping.yaml in the working directory (the project
+// root), as the README says; ABSR_MAPPING_FILE still wins.
+func TestProjectMappingFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// The demo world without its companion mapping: only a mapping.yaml in the working
+	// directory can route cn-hangzhou and name d-bp1demo0001mapped's secondary.
+	state, err := os.ReadFile(filepath.Join("events", "demo-state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapping, err := os.ReadFile(filepath.Join("events", "demo-mapping.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"world.json": state, "mapping.yaml": mapping,
+		"event.json": []byte(`{"diskIds":["d-bp1demo0001mapped"],"regionId":"cn-hangzhou"}`)} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(binary, "invoke", "-event", "event.json", "-emulator", "world.json")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(nil)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var rep handler.Report
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	checkDisks(t, rep, []diskWant{mapped})
+
+	cmd = exec.Command(binary, "invoke", "-event", "event.json", "-emulator", "world.json")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(map[string]string{"ABSR_MAPPING_FILE": "no-such.yaml"})
+	if err := cmd.Run(); err == nil || cmd.ProcessState.ExitCode() != 2 {
+		t.Errorf("ABSR_MAPPING_FILE naming a missing file: %v, want exit 2", err)
+	}
+}
+
+// TestEmulatorCommand: `emulator` prints its URL on stdout and, on stderr, the exports that make
+// the next invoke work; an invoke in that environment pairs disks; an interrupt stops it cleanly.
+func TestEmulatorCommand(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "emulator", "-state", filepath.Join("events", "demo-state.json"), "-addr", "127.0.0.1:0")
+	cmd.Env = cleanEnv(nil)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() //nolint:errcheck // the normal path stops it first
+	url, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL: %v; stderr:\n%s", err, stderr.String())
+	}
+	url = strings.TrimSpace(url)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || strings.HasSuffix(url, ":0") {
+		t.Fatalf("printed %q", url)
+	}
+	// The exports follow the URL on stderr; wait for the last line of the advice.
+	var env map[string]string
+	for range 100 {
+		if env = exportsIn(stderr.String()); env["ABSR_SOURCE_REGIONS"] != "" && strings.Contains(stderr.String(), "invoke -event") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, name := range []string{"ABSR_ECS_ENDPOINT", "ABSR_EBS_ENDPOINT", "ALIBABA_CLOUD_ACCESS_KEY_ID",
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "ABSR_MAPPING_FILE", "ABSR_SOURCE_REGIONS"} {
+		if env[name] == "" {
+			t.Errorf("stderr exports no %s:\n%s", name, stderr.String())
+		}
+	}
+	if env["ABSR_ECS_ENDPOINT"] != url {
+		t.Errorf("ABSR_ECS_ENDPOINT=%s, want %s", env["ABSR_ECS_ENDPOINT"], url)
+	}
+	for _, event := range []string{"direct-request.json", "timer-reconcile.json"} {
+		run := cliExec(t, env, "", "invoke", "-event", filepath.Join("events", event))
+		if run.code != 0 {
+			t.Errorf("%s in the printed environment: exit %d\nstderr:\n%s", event, run.code, run.stderr)
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after an interrupt: %v\nstderr:\n%s", err, stderr.String())
+	}
+}
+
+// exportsIn reads the `export NAME=VALUE` lines of the emulator's advice.
+func exportsIn(s string) map[string]string {
+	env := map[string]string{}
+	for line := range strings.SplitSeq(s, "\n") {
+		if kv, ok := strings.CutPrefix(line, "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = strings.Trim(v, "'")
+		}
+	}
+	return env
+}
+
+func TestEmulatorCommandRejects(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"disks":[{"diskId":"d-bp1a"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() }) // after the parallel subtests, unlike defer
+	demoState := filepath.Join("events", "demo-state.json")
+	for _, tc := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"no state", nil, "-state is required"},
+		{"unknown flag", []string{"-state", demoState, "-port", "1"}, "flag provided but not defined"},
+		{"extra argument", []string{"-state", demoState, "serve"}, "unexpected arguments"},
+		{"missing file", []string{"-state", filepath.Join(dir, "none.json")}, "none.json"},
+		{"invalid state", []string{"-state", bad}, "disk d-bp1a: regionId is required"},
+		{"address in use", []string{"-state", demoState, "-addr", busy.Addr().String()}, "emulator: listen on"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			run := cliExec(t, nil, "", append([]string{"emulator"}, tc.args...)...)
+			if run.code != 2 || !bytes.Contains(run.stderr, []byte(tc.msg)) || len(run.stdout) != 0 {
+				t.Fatalf("exit %d (want 2), stderr %q lacks %q (stdout %q)", run.code, run.stderr, tc.msg, run.stdout)
+			}
+			if bytes.Contains(run.stderr, []byte("emulator: emulator:")) {
+				t.Errorf("stderr repeats the command name: %q", run.stderr)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestDryRunFlag runs invoke against an emulator the test serves, so the world can be examined

@@ -84,51 +84,26 @@ func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, lo
 		log.Info("event ignored", "eventId", ig.Event.ID, "eventSource", ig.Event.Source,
 			"eventName", ig.Event.Name, "reason", ig.Reason, "detail", ig.Detail)
 	}
-
-	var creds cloud.CredentialSource = h.creds
-	if inv.Credentials != nil && inv.Credentials.AccessKeyID != "" {
-		creds = *inv.Credentials
-	}
-	ctx, trace := cloud.WithTrace(ctx)
-	api := h.pool.Client(creds)
-	if h.wrapAPI != nil {
-		api = h.wrapAPI(api)
-	}
-	engine := pairing.New(api, h.cfg.Pairing)
 	region := cmp.Or(inv.Region, h.region)
+	ctx, trace := cloud.WithTrace(ctx)
+	engine := pairing.New(h.api(inv), h.cfg.Pairing)
 
 	var runErr error
 	events := map[string]intake.Event{} // disk or instance ID -> the event that named it
-	switch {
-	case req.Sweep != nil:
-		regions := req.Sweep.Regions
+	if req.Sweep != nil {
+		regions := h.sweepRegions(req.Sweep.Regions, region)
 		if len(regions) == 0 {
-			regions = h.cfg.SourceRegions
-		}
-		if len(regions) == 0 && region != "" {
-			regions = []string{region}
+			err := fmt.Errorf("%w: no regions to scan: the payload names none, %s is empty and the function's region is unknown "+
+				"(set %s, or %s for local runs; Function Compute sets it)", ErrPayload, config.EnvSourceRegions, config.EnvSourceRegions, config.EnvFCRegion)
+			log.Error("no regions to scan", "error", err.Error())
+			return nil, err
 		}
 		report.Results, runErr = engine.Sweep(ctx, regions)
-	default:
-		targets := make([]pairing.Target, 0, len(req.Targets))
-		for _, t := range req.Targets {
-			if ownMark(t) {
-				// The function's own mark on a primary comes back as a tagging event: nothing to do.
-				report.Ignored = append(report.Ignored, IgnoredEvent{Event: eventInfo(t.Event), Reason: "own_mark"})
-				continue
-			}
-			r := cmp.Or(t.Region, region)
-			if r == "" {
-				log.Error("payload names no region and the function's region is unknown")
-				return nil, fmt.Errorf("%w: the payload names no region (regionId) and the function's region is unknown (set FC_REGION)", ErrPayload)
-			}
-			targets = append(targets, pairing.Target{Region: r, DiskIDs: t.DiskIDs, InstanceIDs: t.InstanceIDs, Created: t.Created})
-			for _, id := range t.DiskIDs {
-				events[id] = t.Event
-			}
-			for _, id := range t.InstanceIDs {
-				events[id] = t.Event
-			}
+	} else {
+		targets, err := h.targets(req.Targets, region, report, events)
+		if err != nil {
+			log.Error("payload names no region and the function's region is unknown", "error", err.Error())
+			return nil, err
 		}
 		report.Results = engine.Pair(ctx, targets)
 	}
@@ -136,7 +111,6 @@ func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, lo
 		report.Results = []pairing.Result{}
 	}
 	report.Summary = summarize(report.Results)
-
 	for _, r := range report.Results {
 		ev, ok := events[r.DiskID]
 		if !ok {
@@ -147,28 +121,87 @@ func (h *Handler) handle(ctx context.Context, inv Invocation, payload []byte, lo
 		}
 		logResult(log, ev, r, report.DryRun)
 	}
+	return report, h.finish(log, req.Event, report, runErr, trace.Calls(), start)
+}
+
+// api is the cloud API for one invocation: with the invocation's own credentials when it
+// brings them, else the Handler's.
+func (h *Handler) api(inv Invocation) cloud.API {
+	var creds cloud.CredentialSource = h.creds
+	if inv.Credentials != nil && inv.Credentials.AccessKeyID != "" {
+		creds = *inv.Credentials
+	}
+	api := h.pool.Client(creds)
+	if h.wrapAPI != nil {
+		api = h.wrapAPI(api)
+	}
+	return api
+}
+
+// sweepRegions are the regions a sweep covers: the payload's, else ABSR_SOURCE_REGIONS, else
+// the function's own region.
+func (h *Handler) sweepRegions(fromPayload []string, region string) []string {
+	switch {
+	case len(fromPayload) > 0:
+		return fromPayload
+	case len(h.cfg.SourceRegions) > 0:
+		return h.cfg.SourceRegions
+	case region != "":
+		return []string{region}
+	}
+	return nil
+}
+
+// targets turns the payload's targets into the engine's, leaving out the function's own
+// tagging (reported as ignored) and noting which event named each disk and instance.
+func (h *Handler) targets(in []intake.Target, region string, report *Report, events map[string]intake.Event) ([]pairing.Target, error) {
+	targets := make([]pairing.Target, 0, len(in))
+	for _, t := range in {
+		if ownMark(t) {
+			// The function's own mark on a primary comes back as a tagging event: nothing to do.
+			report.Ignored = append(report.Ignored, IgnoredEvent{Event: eventInfo(t.Event), Reason: "own_mark"})
+			continue
+		}
+		r := cmp.Or(t.Region, region)
+		if r == "" {
+			return nil, fmt.Errorf("%w: the payload names no region (regionId) and the function's region is unknown (set %s)", ErrPayload, config.EnvFCRegion)
+		}
+		targets = append(targets, pairing.Target{Region: r, DiskIDs: t.DiskIDs, InstanceIDs: t.InstanceIDs, Created: t.Created})
+		for _, id := range t.DiskIDs {
+			events[id] = t.Event
+		}
+		for _, id := range t.InstanceIDs {
+			events[id] = t.Event
+		}
+	}
+	return targets, nil
+}
+
+// finish logs the invocation's summary line and returns its error: one wrapping ErrRetryable
+// when a later delivery may do better, runErr as it is otherwise.
+func (h *Handler) finish(log *slog.Logger, ev intake.Event, report *Report, runErr error, calls int, start time.Time) error {
 	retryable := report.Retryable()
 	attrs := []any{
-		"eventId", req.Event.ID, "eventSource", req.Event.Source, "eventName", req.Event.Name,
+		"eventId", ev.ID, "eventSource", ev.Source, "eventName", ev.Name,
 		"disks", len(report.Results), "paired", report.Summary.Paired, "planned", report.Summary.Planned,
 		"alreadyPaired", report.Summary.AlreadyPaired, "skipped", report.Summary.Skipped,
-		"failed", report.Summary.Failed, "retryable", retryable, "apiCalls", trace.Calls(),
+		"failed", report.Summary.Failed, "retryable", retryable, "apiCalls", calls,
 		"durationMs", time.Since(start).Milliseconds(), "goroutines", runtime.NumGoroutine(),
 	}
 	if runErr != nil {
 		attrs = append(attrs, "error", runErr.Error())
 		log.Error("invocation done", attrs...)
 		if retryable > 0 || cloud.IsRetryable(runErr) || errors.Is(runErr, context.DeadlineExceeded) {
-			return report, fmt.Errorf("%w: %w", ErrRetryable, runErr)
+			return fmt.Errorf("%w: %w", ErrRetryable, runErr)
 		}
-		return report, runErr
+		return runErr
 	}
 	log.Info("invocation done", attrs...)
 	if retryable > 0 {
-		return report, fmt.Errorf("%w: %d of %d disks failed retryably (paired %d, failed %d)",
+		return fmt.Errorf("%w: %d of %d disks failed retryably (paired %d, failed %d)",
 			ErrRetryable, retryable, len(report.Results), report.Summary.Paired, report.Summary.Failed)
 	}
-	return report, nil
+	return nil
 }
 
 func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool) {
@@ -218,21 +251,3 @@ func nonNil(s []string) []string {
 
 // MarshalReport renders a report as the function's response body.
 func MarshalReport(r *Report) ([]byte, error) { return json.Marshal(r) }
-
-// Setup builds a Handler and the process-wide connection pool it uses from the configuration;
-// close releases the pool.
-func Setup(cfg config.Config, creds cloud.CredentialSource, log *slog.Logger, region string) (h *Handler, close func(), err error) {
-	opts := alibaba.DefaultOptions()
-	opts.API = cfg.API
-	opts.ECSEndpoint = cfg.ECSEndpoint
-	opts.EBSEndpoint = cfg.EBSEndpoint
-	opts.MaxQPS = cfg.MaxQPS
-	pool, err := alibaba.NewPool(opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	if region == "" && len(cfg.SourceRegions) > 0 {
-		region = cfg.SourceRegions[0]
-	}
-	return New(cfg, pool, creds, log, region), pool.Close, nil
-}

@@ -1,16 +1,11 @@
 package emulator_test
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -96,66 +91,6 @@ func TestAdminEndpoints(t *testing.T) {
 		if status, body := httpDo(t, tc.method, base+tc.path, tc.body); status != tc.status || !bytes.Contains(body, []byte(`"error"`)) {
 			t.Errorf("%s %s %s: %d %s, want %d", tc.method, tc.path, tc.body, status, body, tc.status)
 		}
-	}
-}
-
-func TestCommandServesUntilCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	var stderr bytes.Buffer
-	done := make(chan int)
-	go func() {
-		done <- emulator.Command(ctx, []string{"-state", demoState, "-addr", "127.0.0.1:0"}, pw, &stderr)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	must(t, err)
-	url := strings.TrimSpace(line)
-	if !strings.HasPrefix(url, "http://127.0.0.1:") || strings.HasSuffix(url, ":0") {
-		t.Fatalf("printed %q", url)
-	}
-	status, body := httpDo(t, "GET", url+"/_emulator/state", "")
-	if status != 200 || !bytes.Contains(body, []byte("d-bp1demo0001mapped")) {
-		t.Fatalf("state from the command: %d", status)
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
-	}
-	if _, err := net.Dial("tcp", strings.TrimPrefix(url, "http://")); err == nil {
-		t.Fatal("still listening after cancel")
-	}
-}
-
-func TestCommandRejectsBadInvocations(t *testing.T) {
-	dir := t.TempDir()
-	bad := filepath.Join(dir, "bad.json")
-	must(t, os.WriteFile(bad, []byte(`{"disks":[{"diskId":"d-bp1a"}]}`), 0o600))
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer busy.Close()
-	cases := []struct {
-		name string
-		args []string
-		msg  string
-	}{
-		{"no state", nil, "-state is required"},
-		{"unknown flag", []string{"-state", demoState, "-port", "1"}, "flag provided but not defined"},
-		{"extra argument", []string{"-state", demoState, "serve"}, "unexpected arguments"},
-		{"missing file", []string{"-state", filepath.Join(dir, "none.json")}, "none.json"},
-		{"invalid state", []string{"-state", bad}, "disk d-bp1a: regionId is required"},
-		{"address in use", []string{"-state", demoState, "-addr", busy.Addr().String()}, "listen on"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if code := emulator.Command(context.Background(), tc.args, &stdout, &stderr); code != 2 {
-				t.Fatalf("exit %d, want 2", code)
-			}
-			if !strings.Contains(stderr.String(), tc.msg) || stdout.Len() != 0 {
-				t.Fatalf("stderr %q lacks %q (stdout %q)", stderr.String(), tc.msg, stdout.String())
-			}
-		})
 	}
 }
 

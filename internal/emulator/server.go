@@ -298,8 +298,9 @@ func (s *Server) Addr() string {
 	return urlHost(s.ln.Addr())
 }
 
-// shutdown stops serving gracefully within ctx (used by Command).
-func (s *Server) shutdown(ctx context.Context) error {
+// Shutdown stops serving gracefully within ctx: the listener closes at once, requests in
+// flight finish.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	srv := s.httpSrv
 	s.mu.Unlock()

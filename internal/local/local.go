@@ -1,5 +1,6 @@
-// Package local runs the function on a workstation: against the built-in emulator, and the
-// demonstration that plays every sample event against one emulated world.
+// Package local is what running the function on a workstation needs beyond the deployed
+// function: the built-in emulator started in-process, the mapping file that goes with an
+// emulated world, and the project's own mapping.yaml found in the working directory.
 package local
 
 import (
@@ -31,14 +32,22 @@ func StartEmulator(statePath string, cfg *config.Config) (*emulator.Server, clou
 	}
 	cfg.ECSEndpoint, cfg.EBSEndpoint = url, url
 	if len(cfg.SourceRegions) == 0 {
-		for _, d := range st.Disks {
-			if _, routed := cfg.Pairing.Routes[d.RegionID]; routed && !slices.Contains(cfg.SourceRegions, d.RegionID) {
-				cfg.SourceRegions = append(cfg.SourceRegions, d.RegionID)
-			}
-		}
+		cfg.SourceRegions = RoutedRegions(st, *cfg)
 	}
 	c := emu.Credentials()[0]
 	return emu, cloud.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}, nil
+}
+
+// RoutedRegions are the regions of st's disks that cfg routes somewhere, in order of first
+// appearance: what a sweep of an emulated world should cover.
+func RoutedRegions(st *emulator.State, cfg config.Config) []string {
+	var regions []string
+	for _, d := range st.Disks {
+		if _, routed := cfg.Pairing.Routes[d.RegionID]; routed && !slices.Contains(regions, d.RegionID) {
+			regions = append(regions, d.RegionID)
+		}
+	}
+	return regions
 }
 
 // CompanionMapping is the mapping file that travels with an emulator state file: beside it,
@@ -67,6 +76,29 @@ func EmulatorLookup(statePath string, lookup func(string) (string, bool)) func(s
 		v, ok := lookup(name)
 		if name == config.EnvMappingFile && strings.TrimSpace(v) == "" && companion != "" {
 			return companion, true
+		}
+		return v, ok
+	}
+}
+
+// Lookup is the environment of a local run: lookup, except that an unset or empty
+// ABSR_MAPPING_FILE names, in order, the companion mapping of the emulator state statePath
+// (when statePath is not "" and has one, see CompanionMapping), else mapping.yaml in the working
+// directory (the project root, where the README says to put it) when it exists. The deployed
+// function looks beside its binary instead, where s.yaml's pre-deploy action copies the file.
+func Lookup(statePath string, lookup func(string) (string, bool)) func(string) (string, bool) {
+	if statePath != "" {
+		if companion := CompanionMapping(statePath); companion != "" {
+			return EmulatorLookup(statePath, lookup)
+		}
+	}
+	if info, err := os.Stat(config.DefaultMappingFileName); err != nil || !info.Mode().IsRegular() {
+		return lookup
+	}
+	return func(name string) (string, bool) {
+		v, ok := lookup(name)
+		if name == config.EnvMappingFile && strings.TrimSpace(v) == "" {
+			return config.DefaultMappingFileName, true
 		}
 		return v, ok
 	}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/absr-autopair/absr-autopair/handler"
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
+	"github.com/absr-autopair/absr-autopair/internal/config"
+	"github.com/absr-autopair/absr-autopair/internal/local"
+)
+
+// runInvoke is `invoke`: one invocation on this machine. The report goes to stdout and nothing
+// else does; JSON log lines go to stderr.
+func runInvoke(ctx context.Context, args []string, std streams) int {
+	fs := newFlags("invoke", std.stderr)
+	eventPath := fs.String("event", "", "the payload: a JSON file, or - for standard input (required)")
+	dryRun := fs.Bool("dry-run", false, "read everything, change nothing (same as ABSR_DRY_RUN=true)")
+	statePath := fs.String("emulator", "", "run against the built-in emulator, seeded from this state file")
+	if code := parseFlags(fs, args, std.stdout); code >= 0 {
+		return code
+	}
+	if *eventPath == "" {
+		fmt.Fprint(std.stderr, "invoke: -event FILE|- is required\n")
+		fs.Usage()
+		return exitUsage
+	}
+	payload, err := readPayload(*eventPath, std.stdin)
+	if err != nil {
+		fmt.Fprintf(std.stderr, "invoke: %v\n", err)
+		return exitUsage
+	}
+	cfg, err := loadConfig(local.Lookup(*statePath, os.LookupEnv))
+	if err != nil {
+		fmt.Fprintf(std.stderr, "invoke: bad configuration:\n%v\n", err)
+		return exitUsage
+	}
+	cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun
+
+	var creds cloud.CredentialSource = alibaba.DefaultCredentials()
+	if *statePath != "" {
+		emu, emuCreds, err := local.StartEmulator(*statePath, &cfg)
+		if err != nil {
+			fmt.Fprintf(std.stderr, "invoke: %v\n", err)
+			return exitUsage
+		}
+		defer emu.Close()
+		creds = emuCreds
+	}
+	log := slog.New(slog.NewJSONHandler(std.stderr, nil))
+	h, closePool, err := newHandler(cfg, creds, log, os.Getenv(config.EnvFCRegion))
+	if err != nil {
+		fmt.Fprintf(std.stderr, "invoke: %v\n", err)
+		return exitUsage
+	}
+	defer closePool()
+
+	// The handler has logged whatever went wrong: the error is not printed a second time.
+	report, err := h.Handle(ctx, handler.Invocation{RequestID: "local"}, payload)
+	if errors.Is(err, handler.ErrPayload) {
+		return exitUsage
+	}
+	if report != nil {
+		enc := json.NewEncoder(std.stdout)
+		enc.SetIndent("", "  ")
+		if werr := enc.Encode(report); werr != nil {
+			fmt.Fprintf(std.stderr, "invoke: %v\n", werr)
+			return exitFailed
+		}
+	}
+	if err != nil || report.Summary.Failed > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+func readPayload(path string, stdin io.Reader) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(io.LimitReader(stdin, 64<<20))
+	}
+	return os.ReadFile(path)
+}

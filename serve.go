@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+
+	"github.com/absr-autopair/absr-autopair/handler"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
+	"github.com/absr-autopair/absr-autopair/internal/config"
+)
+
+// serveFC runs the Function Compute runtime loop for the life of the process. Cold start is the
+// time to the first poll, so the loop starts at once and the configuration is read beside it;
+// invocations wait for it (a few hundred microseconds). A bad configuration, including an
+// ABSR_* variable nothing reads, ends the process with exit code 2 and one log line naming the
+// problem. The mapping file is mapping.yaml beside the binary unless ABSR_MAPPING_FILE says.
+//
+// SIGTERM keeps its default action: FC sends it when it releases an idle instance, nothing is
+// buffered (each invocation logs as it goes), and installing a handler costs cold start an OS
+// thread for signal delivery.
+func serveFC(stderr io.Writer) {
+	var h *handler.Handler
+	ready := make(chan struct{})
+	go func() {
+		log := slog.New(slog.NewJSONHandler(stderr, nil))
+		cfg, err := loadConfig(os.LookupEnv)
+		if err != nil {
+			log.Error("bad configuration", "error", err.Error())
+			os.Exit(exitUsage)
+		}
+		// The pool lives as long as the process: nothing closes it.
+		h, _, err = newHandler(cfg, alibaba.DefaultCredentials(), log, os.Getenv(config.EnvFCRegion))
+		if err != nil {
+			log.Error("cannot start", "error", err.Error())
+			os.Exit(exitUsage)
+		}
+		close(ready)
+	}()
+	fc.Start(func(ctx context.Context, payload []byte) (*handler.Report, error) {
+		<-ready
+		return h.FC(ctx, payload)
+	})
+}
