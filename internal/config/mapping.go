@@ -7,7 +7,9 @@ import (
 	"io"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
@@ -61,13 +63,13 @@ func parseMapping(data []byte, name string) (Mapping, error) {
 		if errors.Is(err, io.EOF) {
 			return m, nil // empty file, or only comments
 		}
-		return Mapping{}, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return Mapping{}, yamlSyntaxError(name, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		line := extra.Line
 		if err != nil {
-			return Mapping{}, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+			return Mapping{}, yamlSyntaxError(name, data, err)
 		}
 		return Mapping{}, fmt.Errorf("%s:%d: a second YAML document; the mapping file holds one", name, line)
 	}
@@ -322,4 +324,28 @@ func loadMapping(path string) (Mapping, error) {
 		return Mapping{}, fmt.Errorf("mapping file %s: larger than %d bytes", path, MaxMappingFileSize)
 	}
 	return parseMapping(data, path)
+}
+
+// yamlLine matches the position yaml.v3 puts in syntax errors.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlSyntaxError reports a YAML syntax error as name:line: message. yaml.v3 numbers the lines
+// of its parser errors ("did not find expected ...") from 0 and those of its scanner errors
+// from 1; both come out numbered from 1 here. A tab where indentation is expected gets a
+// message that says so.
+func yamlSyntaxError(name string, data []byte, err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	line, _ := strconv.Atoi(m[1])
+	msg := m[2]
+	if strings.HasPrefix(msg, "did not find expected") {
+		line++
+	}
+	if lines := strings.Split(string(data), "\n"); line >= 1 && line <= len(lines) &&
+		strings.Contains(msg, "cannot start any token") && strings.Contains(lines[line-1], "\t") {
+		msg = "a tab character: YAML indents with spaces only"
+	}
+	return fmt.Errorf("%s:%d: %s", name, line, msg)
 }

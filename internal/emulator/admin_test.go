@@ -71,10 +71,15 @@ func TestAdminEndpoints(t *testing.T) {
 	if f := srv.Snapshot().Faults; f.ThrottlePercent != 100 || f.Seed != 3 {
 		t.Fatalf("faults in the snapshot: %+v", f)
 	}
-	// PUT replaces the whole object.
+	// PUT replaces the faults; a body without "seed" keeps the seed, so clearing faults does
+	// not change which runs repeat.
 	status, _ = httpDo(t, "PUT", base+"/_emulator/faults", `{}`)
+	if status != 200 || srv.Faults() != (emulator.Faults{Seed: 3}) {
+		t.Fatalf("put {}: %d %+v, want no faults and seed 3", status, srv.Faults())
+	}
+	status, _ = httpDo(t, "PUT", base+"/_emulator/faults", `{"seed":0}`)
 	if status != 200 || srv.Faults() != (emulator.Faults{}) {
-		t.Fatalf("put {}: %d %+v", status, srv.Faults())
+		t.Fatalf("put seed 0: %d %+v", status, srv.Faults())
 	}
 
 	for _, tc := range []struct {

@@ -120,5 +120,6 @@
 // throttlePercent (400 Throttling.User, or faults.throttleCode), unavailablePercent (503 ServiceUnavailable),
 // resetPercent (TCP reset, nothing changes), lostResponsePercent (the action runs, then the
 // connection is reset); drawn from a generator seeded by seed, four draws per request.
-// Admin: GET /_emulator/state, GET /_emulator/calls, GET|PUT /_emulator/faults.
+// Admin: GET /_emulator/state, GET /_emulator/calls, GET|PUT /_emulator/faults (PUT replaces the
+// faults; a body without "seed" keeps the current seed).
 package emulator

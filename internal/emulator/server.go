@@ -481,7 +481,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		case http.MethodPut:
 			dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
 			dec.DisallowUnknownFields()
-			var f Faults
+			f := Faults{Seed: s.Faults().Seed} // a body without "seed" keeps it
 			if err := dec.Decode(&f); err != nil {
 				adminError(w, http.StatusBadRequest, "faults: invalid JSON: "+err.Error())
 				return
