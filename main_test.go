@@ -632,7 +632,7 @@ func settled(st emulator.State) emulator.State {
 	return st
 }
 
-// TestDemo is `go run . demo`: every sample against one world; exit 0 and every demo disk named.
+// TestDemo is `absr-autopair demo` (make demo): every sample against one world; exit 0 and every demo disk named.
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	run := cliExec(t, nil, "", "demo")

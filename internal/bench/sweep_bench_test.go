@@ -19,7 +19,7 @@ const (
 	benchLatencyMs    = 50
 )
 
-// Client settings, tuned for the emulated limit (see the README's benchmark section):
+// Client settings, tuned for the emulated limit (see docs/benchmarks.md):
 //   - MaxQPS 39: the client's limiter (burst 39) stays a token behind the emulator's bucket
 //     (burst 40) from the first call and falls one more behind every second, which absorbs the
 //     few milliseconds by which request arrival jitters. At 40 a run saw 2 throttled answers

@@ -2,8 +2,8 @@
 // package initialisation that it never uses. The SDK's init decodes a 10 KB JSON table of
 // per-action read timeouts for ECS, which it consults only for a request that carries no
 // timeout of its own; every request the adapter (internal/cloud/alibaba) sends carries one.
-// Decoding the table cost about 0.17 ms, 6% of a cold start on the benchmark machine (README,
-// Benchmarks).
+// Decoding the table cost about 0.17 ms, 6% of a cold start on the benchmark machine
+// (docs/benchmarks.md).
 //
 // The package replaces the table's text with an empty table before the SDK's init decodes it.
 // That order is the language's, not luck: packages initialise in import-path order among those
