@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -646,5 +647,17 @@ func TestDemo(t *testing.T) {
 	}
 	if !bytes.Contains(run.stdout, []byte("failed disks: 0")) {
 		t.Errorf("the demo reports failures:\n%s", run.stdout)
+	}
+	for line := range strings.SplitSeq(string(run.stdout), "\n") {
+		if strings.TrimRight(line, " ") != line {
+			t.Errorf("trailing blank: %q", line)
+		}
+	}
+	// A later sample finding a pair an earlier one made says which one made it.
+	if !regexp.MustCompile(`(?m)^   d-bp1demo0008data .*already_paired .*\(paired by actiontrail-runinstances\.json\)$`).Match(run.stdout) {
+		t.Errorf("console-create-instance's already_paired disk does not say which sample paired it:\n%s", run.stdout)
+	}
+	if len(run.stderr) != 0 {
+		t.Errorf("stderr is not a terminal, so no progress: %q", run.stderr)
 	}
 }
