@@ -28,7 +28,7 @@ bin: $(BIN)
 
 # Always asks go, which rebuilds only what changed; the first build says what takes the time.
 $(BIN): FORCE
-	@if [ ! -x $@ ]; then echo "Building $@ (the first build compiles the Alibaba Cloud SDK: 1-3 minutes on 2 cores; later builds take seconds)..." >&2; fi
+	@if [ ! -x $@ ]; then echo "Building $@ (the first build downloads and compiles the Alibaba Cloud SDK: 2-6 minutes on 2 cores; later builds take seconds)..." >&2; fi
 	@$(GO) build -o $@ .
 
 FORCE:
