@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,11 @@ func (r *run) process(ctx context.Context, it *item) Result {
 		if res != nil {
 			return *res
 		}
+		if sec.Tags[TagPrimaryDisk] == d.ID && sec.ZoneID != plan.create.ZoneID {
+			// Bought by another deployment whose route names another zone: reported, not bought twice.
+			plan.source = fmt.Sprintf("tag %s: this deployment's route names %s, another created it in %s; no second disk was bought",
+				TagPrimaryDisk, plan.create.ZoneID, sec.ZoneID)
+		}
 		if res, done := r.checkSecondary(ctx, it, d, *sec); done {
 			return res
 		}
@@ -114,6 +120,10 @@ func (r *run) existingPair(ctx context.Context, it *item, d cloud.Disk) (Result,
 	if primary := d.Tags[TagPrimaryDisk]; primary != "" {
 		return it.result(Skipped, ReasonIsSecondary,
 			fmt.Sprintf("disk is tagged %s=%s: it is meant to be that disk's secondary", TagPrimaryDisk, primary)), true
+	}
+	if primary := r.mappedPrimary(d.ID); primary != "" {
+		return it.result(Skipped, ReasonIsSecondary,
+			fmt.Sprintf("the mapping file names this disk as the secondary of %s: it is not paired as a primary", primary)), true
 	}
 	return Result{}, false
 }
@@ -180,8 +190,13 @@ func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair
 	return res
 }
 
+// maxGenerations bounds how many stale replayed answers one disk follows in one invocation.
+const maxGenerations = 3
+
 // createPair creates, starts and marks the pair. Every call carries a token derived from the
-// change itself, so a retry or a duplicate delivery converges on the same pair.
+// change itself, so a retry or a duplicate delivery converges on the same pair. The ID the API
+// answers is believed only when that pair exists now: a token's replayed answer may name a pair
+// deleted since, and then the next generation's token asks for a new one (see names.go).
 func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source string) Result {
 	o := r.opts
 	in := cloud.CreatePairInput{
@@ -197,40 +212,51 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 		Bandwidth:           o.Bandwidth,
 		Period:              o.Period,
 		RPO:                 o.RPO,
-		ClientToken:         pairToken(d.RegionID, d.ID, s.RegionID, s.ID),
+		ClientToken:         pairToken(d.RegionID, d.ID, s.RegionID, s.ID, attemptOf(d)),
 	}
 	with := func(res Result) Result {
 		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
 		return res
 	}
-	pairID, err := r.api.CreatePair(ctx, in)
-	if err != nil {
-		// A concurrent delivery of the same event, or an earlier attempt whose answer was lost,
-		// may have created the pair meanwhile (the legacy API has no ClientToken and refuses a
-		// second pair): when the primary is in a pair now, finish that one, as a later delivery would.
-		if p, ok := r.currentPair(ctx, d.RegionID, func(p cloud.Pair) bool { return p.SourceDiskID == d.ID }); ok {
-			return r.complete(ctx, it, d, p)
+	var stale []string // pair IDs replayed for earlier generations' tokens, gone now
+	var pairID string
+	for {
+		id, err := r.api.CreatePair(ctx, in)
+		if err != nil {
+			return with(r.refusedPair(ctx, it, d, in, err))
 		}
-		res := explainRefusal(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", s.ID, s.RegionID)), d, in, err)
-		if res.Reason == ReasonAPIError {
-			// Refused for a reason the function did not know: a zone without async replication?
-			for _, z := range []struct{ region, zone, role string }{{d.RegionID, d.ZoneID, "the primary is in"}, {s.RegionID, s.ZoneID, "the secondary is in"}} {
-				if zr := r.checkZone(ctx, it, d, z.region, z.zone, z.role, true); zr != nil {
-					zr.Message += "; the API said: " + err.Error()
-					return with(*zr)
-				}
+		if id == "" {
+			return with(it.result(Failed, ReasonAPIError, "CreateDiskReplicaPair answered without a pair ID"))
+		}
+		// Read the pair by ID (waiting while it is creating, when it is to be started).
+		err = r.awaitCreated(ctx, d.RegionID, id, o.Start)
+		var gone *errPairGone
+		if !errors.As(err, &gone) {
+			if err != nil {
+				failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; reading it", id)))
+				failed.ReplicaPairID = id
+				return failed
 			}
+			pairID = id
+			break
 		}
-		return with(res)
-	}
-	if pairID == "" {
-		return with(it.result(Failed, ReasonAPIError, "CreateDiskReplicaPair answered without a pair ID"))
+		stale = append(stale, id)
+		if len(stale) >= maxGenerations {
+			res := with(it.result(Failed, ReasonAPIError, fmt.Sprintf(
+				"CreateDiskReplicaPair kept answering pairs that do not exist (%s)", strings.Join(stale, ", "))))
+			res.Retryable = true
+			return res
+		}
+		in.ClientToken = nextToken(in.ClientToken, id)
 	}
 	done := []string{fmt.Sprintf("paired with %s in %s (secondary from %s) as %s", s.ID, s.RegionID, source, pairID)}
+	if len(stale) > 0 {
+		done = append(done, fmt.Sprintf("the pair a ClientToken replayed no longer exists (%s)", strings.Join(stale, ", ")))
+	}
 	res := with(it.result(Paired, "", ""))
 	res.ReplicaPairID = pairID
 	if o.Start {
-		if err := r.startPair(ctx, d.RegionID, pairID, "creating"); err != nil { // a new pair is creating first
+		if err := r.startPair(ctx, d.RegionID, pairID, "created"); err != nil { // awaitCreated waited for created
 			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; starting it", pairID)))
 			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
 			failed.ReplicaPairID = pairID
@@ -249,6 +275,57 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 	}
 	res.Message = strings.Join(done, "; ")
 	return res
+}
+
+// refusedPair decides a CreateDiskReplicaPair that failed. A concurrent delivery of the same
+// event, or an earlier attempt whose answer was lost, may have created the pair meanwhile (the
+// legacy API has no ClientToken and refuses a second pair): when the primary is in a pair now,
+// that one is finished, as a later delivery would. When that re-read fails, nothing is known,
+// and the result is retryable. A refusal raises the primary's attempt (see raiseAttempt).
+func (r *run) refusedPair(ctx context.Context, it *item, d cloud.Disk, in cloud.CreatePairInput, err error) Result {
+	p, found, readErr := r.currentPair(ctx, d.RegionID, func(p cloud.Pair) bool { return p.SourceDiskID == d.ID })
+	if found {
+		return r.complete(ctx, it, d, p)
+	}
+	res := explainRefusal(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", in.DestinationDiskID, in.DestinationRegionID)), d, in, err)
+	res.Retryable = res.Retryable || pairNotReady(err) // a disk in transition since it was read
+	if res.Reason == ReasonAPIError && readErr == nil {
+		// Refused for a reason the function did not know: a zone without async replication?
+		for _, z := range []struct{ region, zone, role string }{{d.RegionID, d.ZoneID, "the primary is in"}, {in.DestinationRegionID, in.DestinationZoneID, "the secondary is in"}} {
+			if zr := r.checkZone(ctx, it, d, z.region, z.zone, z.role, true); zr != nil {
+				zr.Message += "; the API said: " + err.Error() + r.raiseAttempt(ctx, d)
+				return *zr
+			}
+		}
+	}
+	if readErr != nil {
+		res.Retryable = true
+		res.Message += fmt.Sprintf("; re-reading the primary's pairs failed too (%v), so another delivery may have paired it: retry", readErr)
+		return res
+	}
+	if !res.Retryable {
+		res.Message += r.raiseAttempt(ctx, d)
+	}
+	return res
+}
+
+// attemptOf is the primary's attempt: its dr:attempt tag, "" when it has none.
+func attemptOf(d cloud.Disk) string { return d.Tags[TagAttempt] }
+
+// raiseAttempt tags the primary with the next attempt after the API refused to create its pair
+// or secondary, so that the next delivery sends new ClientTokens: a service may answer a
+// refused token with the same refusal after its cause is fixed. Concurrent deliveries refused
+// at one attempt all write the same next one. It returns a note for the message.
+func (r *run) raiseAttempt(ctx context.Context, d cloud.Disk) string {
+	n, _ := strconv.Atoi(attemptOf(d))
+	next := strconv.Itoa(max(n, 0) + 1)
+	if ctx.Err() != nil {
+		return ""
+	}
+	if err := r.api.TagDisks(ctx, d.RegionID, []string{d.ID}, map[string]string{TagAttempt: next}); err != nil {
+		return fmt.Sprintf("; tagging the primary %s=%s for the next attempt failed: %v", TagAttempt, next, err)
+	}
+	return fmt.Sprintf("; the primary is tagged %s=%s, so the next attempt uses new ClientTokens", TagAttempt, next)
 }
 
 // explainRefusal names what the operator can change when CreateDiskReplicaPair refused
@@ -273,21 +350,21 @@ func explainRefusal(res Result, d cloud.Disk, in cloud.CreatePairInput, err erro
 }
 
 // currentPair re-lists region, past the invocation's cached listing, and returns the first pair
-// that match accepts.
-func (r *run) currentPair(ctx context.Context, region string, match func(cloud.Pair) bool) (cloud.Pair, bool) {
-	if ctx.Err() != nil {
-		return cloud.Pair{}, false
+// that match accepts, and the listing's error.
+func (r *run) currentPair(ctx context.Context, region string, match func(cloud.Pair) bool) (cloud.Pair, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return cloud.Pair{}, false, err
 	}
 	pairs, err := r.api.ListPairs(ctx, region)
 	if err != nil {
-		return cloud.Pair{}, false
+		return cloud.Pair{}, false, err
 	}
 	for _, p := range pairs {
 		if p.Status != pairDeleted && match(p) {
-			return p, true
+			return p, true, nil
 		}
 	}
-	return cloud.Pair{}, false
+	return cloud.Pair{}, false, nil
 }
 
 // replicatingNow tells whether pair pairID, whose primary is in region, is started: one lookup
@@ -300,7 +377,7 @@ func (r *run) replicatingNow(ctx context.Context, region, pairID string) bool {
 	pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
 	if err != nil {
 		if errors.Is(err, errors.ErrUnsupported) {
-			_, ok := r.currentPair(ctx, region, started)
+			_, ok, _ := r.currentPair(ctx, region, started)
 			return ok
 		}
 		return false
@@ -314,7 +391,7 @@ func (r *run) replicatingNow(ctx context.Context, region, pairID string) bool {
 // status is what the caller last knew of the pair (a pair just created: creating).
 func (r *run) startPair(ctx context.Context, region, pairID, status string) error {
 	if status == "creating" {
-		if err := r.awaitCreated(ctx, region, pairID); err != nil {
+		if err := r.awaitCreated(ctx, region, pairID, true); err != nil {
 			return err
 		}
 	}
@@ -346,26 +423,32 @@ func (e *errPairCreating) Error() string {
 	return fmt.Sprintf("pair %s is still creating after %s; the next delivery or sweep starts it", e.pairID, e.waited.Round(time.Millisecond))
 }
 
-// awaitCreated waits, bounded (DiskWait, within the deadline, with backoff), while pair pairID
-// is `creating`, reading it by ID. The legacy family cannot read a pair by ID and has no
-// creating status: there, Start's own refusal is what tells.
-func (r *run) awaitCreated(ctx context.Context, region, pairID string) error {
+// errPairGone: a pair the API named is not there when read by ID (a ClientToken's replayed
+// answer naming a pair deleted since).
+type errPairGone struct{ pairID string }
+
+func (e *errPairGone) Error() string { return fmt.Sprintf("pair %s does not exist", e.pairID) }
+
+// awaitCreated reads pair pairID by ID and, when wait, waits bounded (DiskWait, within the
+// deadline, with backoff) while it is `creating`. A pair that is not listed is gone
+// (errPairGone): an answer is believed only when what it names exists. The legacy family cannot
+// read a pair by ID and has no creating status: there, Start's own refusal is what tells.
+func (r *run) awaitCreated(ctx context.Context, region, pairID string, wait bool) error {
 	pace := r.pace()
 	begin := time.Now()
 	for {
 		pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
+		if errors.Is(err, errors.ErrUnsupported) {
+			return nil // the legacy family cannot read by ID: Start's refusal tells
+		}
 		if err != nil {
-			// The legacy family cannot read by ID; a failed read tells nothing. Either way the
-			// start is tried, and its refusal for the pair's status is retried.
-			return nil
+			return err
 		}
-		status := "creating" // not listed yet: as good as creating
-		for _, p := range pairs {
-			if p.ID == pairID {
-				status = p.Status
-			}
+		i := slices.IndexFunc(pairs, func(p cloud.Pair) bool { return p.ID == pairID && p.Status != pairDeleted })
+		if i < 0 {
+			return &errPairGone{pairID: pairID}
 		}
-		if status != "creating" {
+		if !wait || pairs[i].Status != "creating" {
 			return nil
 		}
 		if !pace.wait(ctx) {

@@ -15,7 +15,8 @@
 // For each disk, in order:
 //
 //  1. Read it: one batched DescribeDisks per region (a listing that already returned the
-//     disk counts). A disk not visible, or still Creating, is re-read with backoff until
+//     disk counts). A disk not visible, or still settling (Creating, Attaching, Detaching,
+//     ReIniting), is re-read with backoff until
 //     Options.DiskWait or the deadline; only disks the event created are waited for when
 //     not visible at all (others are disk_not_found at once, not retryable).
 //  2. Eligibility: the opt-in tag exactly, else skipped not_opted_in; cloud_essd or
@@ -23,19 +24,25 @@
 //  3. Existing pairs (one listing per region per invocation, shared): the primary of a pair
 //     has it completed (started when created/creating/inactive, marked when unmarked) or is
 //     already_paired; the secondary of a pair, or a disk tagged dr:primary-disk, is skipped
-//     is_secondary. In an event, a disk tagged dr:replica-pair=<id> first has that pair read
+//     is_secondary, and so is a disk the mapping file names as a secondary. In an event, a disk tagged dr:replica-pair=<id> first has that pair read
 //     by ID (one call per 100 such disks of a region; EBS family only): a live pair with this
 //     disk as its primary is completed without the listing; anything else lists.
 //  4. The secondary, first match wins: mapping file; dr:secondary-disk tag (region from
-//     dr:secondary-region, else the route's); an Available disk in the route's region tagged
-//     dr:primary-disk=<primary>; a new disk when AutoCreateSecondary (needs a zone in the
-//     route: no_route_zone otherwise); else skipped no_secondary (no_route without a region).
+//     dr:secondary-region, else the route's); a disk in the route's region tagged
+//     dr:primary-disk=<primary> (Available ones first; one that is not is reported, never
+//     replaced); a new disk when AutoCreateSecondary (needs a zone in the route:
+//     no_route_zone otherwise); else skipped no_secondary (no_route without a region).
 //  5. Validation: secondary_not_found, secondary_mismatch, secondary_same_zone,
 //     secondary_attached, secondary_not_ready, secondary_in_pair (the destination region's
-//     pair listing, and secondaries already chosen in this invocation).
+//     pair listing, and secondaries already chosen in this invocation), secondary_is_primary
+//     (opted in, marked dr:replica-pair, naming a secondary, or a primary in the mapping file).
 //  6. DryRun stops here with planned: no changing call at all.
 //  7. CreatePair, StartPair, TagDisks(dr:replica-pair), each with a ClientToken derived from
-//     the change, so retries and duplicate deliveries converge on one pair.
+//     the change, so retries and duplicate deliveries converge on one pair. An answer is
+//     believed only when what it names exists (a new pair is read by ID, a new disk until it
+//     shows); a replayed answer naming something deleted since seeds the next generation's
+//     token (names.go). A refused create tags the primary dr:attempt=<n+1>, part of the next
+//     tokens, so a service that remembers refused tokens cannot keep refusing a fixed cause.
 //
 // Nothing is remembered between invocations: a later run finds what an interrupted one
 // left in the cloud and completes it. Calls stop a margin before the context's deadline

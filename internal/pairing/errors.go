@@ -32,6 +32,7 @@ const (
 	ReasonSecondarySameZone    = "secondary_same_zone" // the secondary is the primary, or in its zone
 	ReasonSecondaryAttached    = "secondary_attached"
 	ReasonSecondaryInPair      = "secondary_in_pair"
+	ReasonSecondaryIsPrimary   = "secondary_is_primary" // the secondary is opted in, or a primary by its tags, marks or the mapping file
 	ReasonNoRouteZone          = "no_route_zone"
 	ReasonZoneUnsupported      = "zone_unsupported" // a zone of the pair does not offer async replication
 	ReasonInvalidTarget        = "invalid_target"

@@ -12,29 +12,35 @@ import (
 
 func TestTokens(t *testing.T) {
 	ascii := regexp.MustCompile(`^[\x21-\x7e]{1,64}$`)
-	a := pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-2")
-	for _, tok := range []string{a, startToken("pair-1"),
-		secondaryToken("cn-hangzhou", "d-1", cloud.CreateDiskInput{RegionID: "cn-shanghai", Size: 20})} {
+	a := pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-2", "")
+	for _, tok := range []string{a, startToken("pair-1"), secondaryToken("cn-hangzhou", "d-1", ""),
+		nextToken(a, "pair-1"), pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-2", "3")} {
 		if !ascii.MatchString(tok) {
 			t.Errorf("token %q is not 1-64 printable ASCII", tok)
 		}
 	}
-	if a != pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-2") {
-		t.Error("pair token is not deterministic")
+	if a != pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-2", "") || nextToken(a, "pair-1") != nextToken(a, "pair-1") {
+		t.Error("pair tokens are not deterministic")
 	}
+	seen := map[string]bool{a: true}
 	for _, other := range []string{
-		pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-3"),
-		pairToken("cn-hangzhou", "d-1", "cn-beijing", "d-2"),
-		pairToken("cn-hangzhou", "d-9", "cn-shanghai", "d-2"),
-		pairToken("cn-hangzhou", "d-1c", "n-shanghai", "d-2"), // field boundaries matter
+		pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-3", ""),
+		pairToken("cn-hangzhou", "d-1", "cn-beijing", "d-2", ""),
+		pairToken("cn-hangzhou", "d-9", "cn-shanghai", "d-2", ""),
+		pairToken("cn-hangzhou", "d-1c", "n-shanghai", "d-2", ""),  // field boundaries matter
+		pairToken("cn-hangzhou", "d-1", "cn-shanghai", "d-2", "1"), // a new attempt
+		nextToken(a, "pair-1"), // a new generation
+		nextToken(nextToken(a, "pair-1"), "pair-2"),
+		secondaryToken("cn-hangzhou", "d-1", ""),
+		secondaryToken("cn-hangzhou", "d-1", "1"),
 	} {
-		if other == a {
-			t.Errorf("different changes share token %s", a)
+		if seen[other] {
+			t.Errorf("different changes share token %s", other)
 		}
+		seen[other] = true
 	}
 }
 
-// Every kind of cloud error has its reason; the engine reads kinds, never a provider's codes.
 func TestReasonForKind(t *testing.T) {
 	for kind, want := range map[cloud.Kind]string{
 		cloud.KindThrottled:           ReasonThrottled,

@@ -3,7 +3,6 @@ package pairing
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -62,19 +61,45 @@ func nameLetter(r rune) bool {
 // Client tokens are a function of the change, so a retry or a duplicate delivery of the same
 // event sends the same token and the API answers it with the first result. They are short
 // (< 64) printable ASCII.
+//
+// A token only protects against a lost answer; the answer it replays may be stale. Two things
+// move a change to a new token, both read from the cloud so that concurrent deliveries agree:
+//   - the attempt: the primary's dr:attempt tag, raised after the API refused a create (a
+//     service may keep answering a refused token with the refusal, even after its cause is
+//     fixed), part of every create token when set;
+//   - the generation: when a replayed answer names a pair or disk that does not exist (deleted
+//     since), the next token is derived from the stale ID, so every delivery that saw that
+//     stale answer asks for the same new resource.
 
-// pairToken identifies "pair this primary with this secondary".
-func pairToken(primaryRegion, primary, secondaryRegion, secondary string) string {
-	return token("absr-p-", primaryRegion, primary, secondaryRegion, secondary)
+// pairToken identifies "pair this primary with this secondary", at an attempt ("" for none).
+func pairToken(primaryRegion, primary, secondaryRegion, secondary, attempt string) string {
+	parts := []string{primaryRegion, primary, secondaryRegion, secondary}
+	if attempt != "" {
+		parts = append(parts, "attempt", attempt)
+	}
+	return token("absr-p-", parts...)
 }
 
 // startToken identifies "start this pair".
 func startToken(pairID string) string { return token("absr-s-", pairID) }
 
-// secondaryToken identifies "create the secondary of this primary with this spec there".
-func secondaryToken(primaryRegion, primary string, in cloud.CreateDiskInput) string {
-	return token("absr-d-", primaryRegion, primary, in.RegionID, in.ZoneID, in.Category,
-		in.PerformanceLevel, fmt.Sprint(in.Size))
+// secondaryToken identifies "create the one auto-created secondary of this primary", at an
+// attempt. Neither the destination nor the spec is part of it: two deployments whose routes
+// disagree (mid-rollout) send the same token with different parameters, and the second is
+// refused (IdempotentParameterMismatch) instead of buying a second disk.
+func secondaryToken(primaryRegion, primary, attempt string) string {
+	parts := []string{primaryRegion, primary}
+	if attempt != "" {
+		parts = append(parts, "attempt", attempt)
+	}
+	return token("absr-d-", parts...)
+}
+
+// nextToken is the token of the generation after one whose replayed answer named stale, a
+// resource that no longer exists.
+func nextToken(previous, stale string) string {
+	prefix := previous[:min(len(previous), len("absr-x-"))]
+	return token(prefix, previous, "after", stale)
 }
 
 func token(prefix string, parts ...string) string {

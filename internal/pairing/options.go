@@ -14,6 +14,9 @@ const (
 	TagSecondaryRegion = "dr:secondary-region" // on a primary: the secondary's region
 	TagPrimaryDisk     = "dr:primary-disk"     // on a secondary: back-reference to its primary
 	TagReplicaPair     = "dr:replica-pair"     // on a primary: written after success
+	// TagAttempt, on a primary: raised after the API refused to create its pair or secondary, so
+	// that the next attempt sends new ClientTokens (names.go).
+	TagAttempt = "dr:attempt"
 )
 
 // Defaults applied by New to zero-valued options.

@@ -300,22 +300,25 @@ func TestStartRefusedLooksPairUpByID(t *testing.T) {
 	cases := []struct {
 		name      string
 		setup     func(*fakecloud.Cloud)
-		elsewhere bool // a concurrent delivery starts the pair first
+		elsewhere bool   // a concurrent delivery starts the pair first
+		failed    string // the reason of a retryable failure; "" for paired and started
 		starts    int
 		lookups   int
 		listings  int
 	}{
-		{"creating for 3 reads: waited for with 3 lookups, then one start", func(c *fakecloud.Cloud) { c.NewPairCreatingFor = 3 }, false, 1, 3, 2},
+		{"creating for 3 reads: waited for with 3 lookups, then one start", func(c *fakecloud.Cloud) { c.NewPairCreatingFor = 3 }, false, "", 1, 3, 2},
 		{"legacy family, creating for 3 starts: 3 listings", func(c *fakecloud.Cloud) {
 			c.NewPairCreatingFor = 3
 			c.NoPairIDs = true
-		}, false, 4, 0, 2 + 3},
-		{"lookups fail: not taken as started, the start retried", func(c *fakecloud.Cloud) {
+		}, false, "", 4, 0, 2 + 3},
+		// The answer to the create is believed only once the pair is read: a token's replayed
+		// answer may name a deleted pair, whose start a replayed success would fake too.
+		{"lookups fail: the new pair is not believed, a retry finishes it", func(c *fakecloud.Cloud) {
 			c.NewPairCreatingFor = 3
 			c.Fail(fakecloud.PairsByID, throttled, -1)
-		}, false, 4, 1 + 3, 2},
-		{"started elsewhere: the lookup finds it", func(*fakecloud.Cloud) {}, true, 1, 1 + 1, 2},
-		{"legacy family, started elsewhere: the listing finds it", func(c *fakecloud.Cloud) { c.NoPairIDs = true }, true, 1, 0, 2 + 1},
+		}, false, pairing.ReasonThrottled, 0, 1, 2},
+		{"started elsewhere: the lookup finds it", func(*fakecloud.Cloud) {}, true, "", 1, 1 + 1, 2},
+		{"legacy family, started elsewhere: the listing finds it", func(c *fakecloud.Cloud) { c.NoPairIDs = true }, true, "", 1, 0, 2 + 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -331,8 +334,12 @@ func TestStartRefusedLooksPairUpByID(t *testing.T) {
 			if len(results) != 1 {
 				t.Fatalf("%d results, want 1: %+v", len(results), results)
 			}
-			if res := results[0]; res.Outcome != pairing.Paired || !res.Started {
+			res := results[0]
+			if tc.failed == "" && (res.Outcome != pairing.Paired || !res.Started) {
 				t.Errorf("%s/%s started=%v %q, want paired and started", res.Outcome, res.Reason, res.Started, res.Message)
+			}
+			if tc.failed != "" && (res.Outcome != pairing.Failed || res.Reason != tc.failed || !res.Retryable || res.ReplicaPairID == "") {
+				t.Errorf("%s/%s retryable=%v pair=%q %q, want a retryable %s naming the pair", res.Outcome, res.Reason, res.Retryable, res.ReplicaPairID, res.Message, tc.failed)
 			}
 			if n := c.Count(fakecloud.StartPair); n != tc.starts {
 				t.Errorf("%d starts, want %d", n, tc.starts)
@@ -344,5 +351,19 @@ func TestStartRefusedLooksPairUpByID(t *testing.T) {
 				t.Errorf("%d listings, want %d", n, tc.listings)
 			}
 		})
+	}
+}
+
+// Issue 15 item 4: a refused create whose re-read of the primary's pairs fails is retryable:
+// another delivery may have paired the disk.
+func TestRefusedCreateWithFailedReReadIsRetryable(t *testing.T) {
+	c := fakecloud.New()
+	c.AddDisk(primary("d-p"))
+	c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
+	c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "OperationDenied", Message: "the disk is in a pair", HTTPStatus: 403}, 1)
+	c.FailNth(fakecloud.ListPairs, 3, &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true, HTTPStatus: 503}) // after the two pair checks
+	res := pairOne(t, c, testOptions(), disksIn(src, "d-p"))
+	if res.Outcome != pairing.Failed || !res.Retryable {
+		t.Fatalf("%s/%s retryable=%v %q, want a retryable failure", res.Outcome, res.Reason, res.Retryable, res.Message)
 	}
 }

@@ -15,7 +15,11 @@ const (
 	statusCreating = "Creating"
 )
 
-// reader brings one region's disks to the pool once each is visible and not Creating:
+// primarySettling: statuses of a disk that pass by themselves and in which the API refuses to
+// pair it; a primary in one is waited for (bounded), then left to a retry.
+var primarySettling = []string{statusCreating, "Attaching", "Detaching", "ReIniting"}
+
+// reader brings one region's disks to the pool once each is visible and not settling:
 // records come from one batched DescribeDisks (or from a listing that already read them);
 // disks not there yet are re-read together, with backoff, until they are or their wait ends.
 type reader struct {
@@ -73,7 +77,7 @@ func (rd *reader) sort(ctx context.Context, items []*item) {
 	for _, it := range items {
 		switch {
 		case it.done:
-		case it.disk != nil && it.disk.Status != statusCreating:
+		case it.disk != nil && !slices.Contains(primarySettling, it.disk.Status):
 			ready = append(ready, it)
 		case it.disk == nil && !it.created:
 			// Not new, not there: deleted, or a wrong ID. Waiting would not help.

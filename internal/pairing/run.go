@@ -25,6 +25,8 @@ type run struct {
 	secondaries map[string]*cloud.Disk                             // region + "/" + ID -> record; nil: known not to exist
 	claims      map[string]string                                  // secondary ID -> the primary it was chosen for
 	zones       func() (map[string][]string, error)                // zones with async replication, by region (read at most once)
+	// mappedPrimaries: secondary disk ID -> the primaries the mapping file names it for.
+	mappedPrimaries map[string][]string
 }
 
 func (e *Engine) newRun(ctx context.Context, sweep bool) *run {
@@ -33,6 +35,10 @@ func (e *Engine) newRun(ctx context.Context, sweep bool) *run {
 		backrefs:    map[string]func() (map[string][]cloud.Disk, error){},
 		secondaries: map[string]*cloud.Disk{},
 		claims:      map[string]string{},
+	}
+	r.mappedPrimaries = map[string][]string{}
+	for primary, ref := range e.opts.Pairs {
+		r.mappedPrimaries[ref.DiskID] = append(r.mappedPrimaries[ref.DiskID], primary)
 	}
 	r.deadline, _ = ctx.Deadline()
 	return r

@@ -134,7 +134,7 @@ func (r *run) secondaryToCreate(ctx context.Context, it *item, d cloud.Disk, rou
 	if d.Category == "cloud_essd" {
 		in.PerformanceLevel = d.PerformanceLevel
 	}
-	in.ClientToken = secondaryToken(d.RegionID, d.ID, in)
+	in.ClientToken = secondaryToken(d.RegionID, d.ID, attemptOf(d))
 	return secondaryPlan{create: &in, region: route.Region, source: "auto-create"}, nil
 }
 
@@ -151,29 +151,33 @@ func (r *run) explicitSecondary(d cloud.Disk) (ref SecondaryRef, source string, 
 	return SecondaryRef{}, "", false
 }
 
-// pickBackref chooses among back-referenced disks: Available ones only, those matching the
-// primary's spec first, then by ID so the choice is stable.
+// pickBackref chooses among back-referenced disks: Available ones first, those matching the
+// primary's spec first, then by ID so the choice is stable. A disk that is not Available is
+// still chosen over none, so that validate reports it (settling: retry; attached: an operator)
+// instead of a second secondary being bought for the primary.
 func pickBackref(found []cloud.Disk, d cloud.Disk) *cloud.Disk {
-	var avail []cloud.Disk
+	var cands []cloud.Disk
 	for _, s := range found {
-		if s.Status == statusAvailable && s.ID != d.ID {
-			avail = append(avail, s)
+		if s.ID != d.ID {
+			cands = append(cands, s)
 		}
 	}
-	if len(avail) == 0 {
+	if len(cands) == 0 {
 		return nil
 	}
-	slices.SortFunc(avail, func(a, b cloud.Disk) int {
-		am, bm := len(specDiffs(d, a)) == 0, len(specDiffs(d, b)) == 0
-		if am != bm {
-			if am {
-				return -1
-			}
+	rank := func(s cloud.Disk) int {
+		switch {
+		case s.Status == statusAvailable && len(specDiffs(d, s)) == 0:
+			return 0
+		case s.Status == statusAvailable:
 			return 1
 		}
-		return strings.Compare(a.ID, b.ID)
+		return 2
+	}
+	slices.SortFunc(cands, func(a, b cloud.Disk) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a.ID, b.ID))
 	})
-	return &avail[0]
+	return &cands[0]
 }
 
 // mayBeRefused says why the API may refuse d as a primary ("" when it should not).
@@ -263,6 +267,10 @@ func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) (*Result,
 				s.ID, p.ID, p.SourceDiskID, p.DestinationDiskID), false)
 		}
 	}
+	if why := r.primaryRole(s); why != "" {
+		return fail(ReasonSecondaryIsPrimary, fmt.Sprintf("secondary %s is itself a primary (%s): a pair would overwrite it; "+
+			"nothing was created", s.ID, why), false)
+	}
 	if other, ok := r.claim(s.ID, d.ID); !ok {
 		return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s was chosen for %s in this invocation", s.ID, other), false)
 	}
@@ -285,39 +293,133 @@ func specDiffs(d, s cloud.Disk) []string {
 	return diffs
 }
 
+// mappedPrimary is the primary whose secondary the mapping file says disk id is ("" for none).
+func (r *run) mappedPrimary(id string) string {
+	primaries := slices.Clone(r.mappedPrimaries[id])
+	slices.Sort(primaries)
+	return strings.Join(primaries, ", ")
+}
+
+// primaryRole says why disk s is a primary ("" when it is not one): it is opted in, marked as
+// the primary of a pair, names a secondary of its own, or is a primary in the mapping file.
+// Such a disk is never used as a secondary, whatever names it: a pair overwrites its
+// secondary, and two opted-in disks naming each other would otherwise pair either way round.
+func (r *run) primaryRole(s cloud.Disk) string {
+	var why []string
+	if r.optedIn(s) {
+		why = append(why, fmt.Sprintf("opted in with %s=%s", r.opts.OptInKey, r.opts.OptInValue))
+	}
+	if p := s.Tags[TagReplicaPair]; p != "" {
+		why = append(why, fmt.Sprintf("marked %s=%s", TagReplicaPair, p))
+	}
+	if sec := s.Tags[TagSecondaryDisk]; sec != "" {
+		why = append(why, fmt.Sprintf("tagged %s=%s", TagSecondaryDisk, sec))
+	}
+	if ref, ok := r.opts.Pairs[s.ID]; ok {
+		why = append(why, "the mapping file pairs it with "+ref.DiskID)
+	}
+	return strings.Join(why, "; ")
+}
+
 // createSecondary creates an empty secondary like the primary and waits, bounded, until it
-// can be read and is no longer Creating.
+// can be read and is no longer Creating. A disk ID the API answers that never shows within the
+// wait is a token's replayed answer naming a disk deleted since: the next generation's token
+// buys its replacement, the same one for every delivery that saw the same stale answer.
 func (r *run) createSecondary(ctx context.Context, it *item, d cloud.Disk, in cloud.CreateDiskInput) (*cloud.Disk, *Result) {
-	id, err := r.api.CreateDisk(ctx, in)
-	if err != nil {
-		res := it.fail(ctx, err, fmt.Sprintf("creating a secondary in %s (%s)", in.RegionID, in.ZoneID))
-		res.SecondaryRegionID = in.RegionID
-		return nil, &res
-	}
-	notReady := func(msg string) (*cloud.Disk, *Result) {
-		res := it.result(Failed, ReasonSecondaryNotReady, msg)
-		res.SecondaryDiskID, res.SecondaryRegionID, res.Retryable = id, in.RegionID, true
-		return nil, &res
-	}
-	if id == "" {
-		return notReady("CreateDisk answered without a disk ID")
-	}
-	pace := r.pace()
+	var stale []string
 	for {
-		disks, err := r.api.DescribeDisks(ctx, in.RegionID, []string{id})
+		id, err := r.api.CreateDisk(ctx, in)
+		if err != nil {
+			return r.refusedSecondary(ctx, it, d, in, err)
+		}
+		if id == "" {
+			res := it.result(Failed, ReasonSecondaryNotReady, "CreateDisk answered without a disk ID")
+			res.SecondaryRegionID, res.Retryable = in.RegionID, true
+			return nil, &res
+		}
+		sec, res := r.awaitSecondary(ctx, it, in.RegionID, id)
+		if sec != nil || res != nil {
+			return sec, res
+		}
+		stale = append(stale, id)
+		if len(stale) >= maxGenerations || ctx.Err() != nil {
+			res := it.result(Failed, ReasonSecondaryNotReady, fmt.Sprintf(
+				"CreateDisk answered disks that do not show (%s)", strings.Join(stale, ", ")))
+			res.SecondaryRegionID, res.Retryable = in.RegionID, true
+			return nil, &res
+		}
+		in.ClientToken = nextToken(in.ClientToken, id)
+	}
+}
+
+// awaitSecondary waits, bounded, for the new disk id to be readable and no longer Creating. It
+// returns nil, nil when the disk never showed.
+func (r *run) awaitSecondary(ctx context.Context, it *item, region, id string) (*cloud.Disk, *Result) {
+	pace := r.pace()
+	seen := false
+	for {
+		disks, err := r.api.DescribeDisks(ctx, region, []string{id})
 		if err != nil {
 			res := it.fail(ctx, err, fmt.Sprintf("reading the new secondary %s", id))
-			res.SecondaryDiskID, res.SecondaryRegionID = id, in.RegionID
+			res.SecondaryDiskID, res.SecondaryRegionID = id, region
 			return nil, &res
 		}
 		for _, s := range disks {
-			if s.ID == id && s.Status != statusCreating {
-				s.RegionID = cmp.Or(s.RegionID, in.RegionID)
+			if s.ID != id {
+				continue
+			}
+			seen = true
+			if s.Status != statusCreating {
+				s.RegionID = cmp.Or(s.RegionID, region)
 				return &s, nil
 			}
 		}
 		if !pace.wait(ctx) {
-			return notReady(fmt.Sprintf("new secondary %s is not visible and ready yet", id))
+			if !seen && ctx.Err() == nil {
+				return nil, nil
+			}
+			res := it.result(Failed, ReasonSecondaryNotReady, fmt.Sprintf("new secondary %s is not visible and ready yet", id))
+			res.SecondaryDiskID, res.SecondaryRegionID, res.Retryable = id, region, true
+			return nil, &res
 		}
 	}
+}
+
+// refusedSecondary decides a CreateDisk that failed. Another delivery, or another deployment
+// whose route names another zone (the token is the same, the parameters are not:
+// IdempotentParameterMismatch), may have created the primary's secondary: when a disk tagged back
+// to the primary is there now, that one is used. When the re-read fails the result is
+// retryable. Otherwise the refusal stands, and raises the primary's attempt.
+func (r *run) refusedSecondary(ctx context.Context, it *item, d cloud.Disk, in cloud.CreateDiskInput, err error) (*cloud.Disk, *Result) {
+	res := it.fail(ctx, err, fmt.Sprintf("creating a secondary in %s (%s)", in.RegionID, in.ZoneID))
+	res.SecondaryRegionID = in.RegionID
+	if ctx.Err() != nil {
+		return nil, &res
+	}
+	var found []cloud.Disk
+	readErr := r.api.DisksByTag(ctx, in.RegionID, TagPrimaryDisk, d.ID, func(page []cloud.Disk) error {
+		for _, s := range page {
+			if s.Tags[TagPrimaryDisk] == d.ID {
+				found = append(found, s)
+			}
+		}
+		return nil
+	})
+	if readErr == nil {
+		if sec := pickBackref(found, d); sec != nil {
+			sec.RegionID = cmp.Or(sec.RegionID, in.RegionID)
+			return sec, nil
+		}
+	}
+	switch {
+	case readErr != nil:
+		res.Retryable = true
+		res.Message += fmt.Sprintf("; looking for a secondary another delivery created failed too (%v): retry", readErr)
+	case !res.Retryable:
+		if res.Reason == ReasonIdempotencyConflict {
+			res.Message = "another attempt asked for this primary's secondary with other parameters (a route naming another zone?): " + res.Message
+		}
+		res.Message += r.raiseAttempt(ctx, d)
+	}
+	return nil, &res
 }
