@@ -224,14 +224,15 @@ func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool)
 	log.LogAttrs(context.Background(), level, "disk", attrs...)
 }
 
-// ownMark reports whether a target comes from a tagging event that set only the tag the function
-// itself writes after pairing.
+// ownMark reports whether a target comes from a tagging event that set only the tags the function
+// itself writes on a primary: its pair mark, and the attempt it raises after a refusal (which
+// must not bring the refused disk straight back).
 func ownMark(t intake.Target) bool {
 	if len(t.TagHint) == 0 || len(t.InstanceIDs) > 0 {
 		return false
 	}
 	for k := range t.TagHint {
-		if k != pairing.TagReplicaPair {
+		if k != pairing.TagReplicaPair && k != pairing.TagAttempt {
 			return false
 		}
 	}

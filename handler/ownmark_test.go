@@ -13,6 +13,7 @@ func TestOwnMark(t *testing.T) {
 		want   bool
 	}{
 		{"only the pair mark", intake.Target{DiskIDs: []string{"d-1"}, TagHint: map[string]string{"dr:replica-pair": "pair-1"}}, true},
+		{"the attempt raised after a refusal", intake.Target{DiskIDs: []string{"d-1"}, TagHint: map[string]string{"dr:attempt": "2"}}, true},
 		{"mark and opt-in", intake.Target{DiskIDs: []string{"d-1"}, TagHint: map[string]string{"dr:replica-pair": "pair-1", "dr": "enabled"}}, false},
 		{"opt-in", intake.Target{DiskIDs: []string{"d-1"}, TagHint: map[string]string{"dr": "enabled"}}, false},
 		{"no tags (creation)", intake.Target{DiskIDs: []string{"d-1"}}, false},
