@@ -2,6 +2,7 @@ package alibaba
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +26,10 @@ const (
 	codeTimeout           = "Client.Timeout"           // connect or read timeout
 	codeConnectionReset   = "Client.ConnectionReset"   // connection reset or closed mid-request
 	codeConnectionRefused = "Client.ConnectionRefused" // nothing listens at the endpoint
-	codeTransport         = "Client.Transport"         // other transport failure (DNS, TLS, proxy, ...)
+	codeDNS               = "Client.DNS"               // the endpoint's name did not resolve (temporarily, or not yet after a deploy); nothing was sent
+	codeUnreachable       = "Client.Unreachable"       // no route to the network or host; nothing was sent
+	codeTLS               = "Client.TLS"               // the peer (often a gateway) answered a TLS alert
+	codeTransport         = "Client.Transport"         // other transport failure (a certificate not trusted, a proxy, ...)
 	codeDeadlineExceeded  = "Client.DeadlineExceeded"  // the context's deadline came before an answer, or left no time for (another) attempt
 	codeCanceled          = "Client.Canceled"          // the context was canceled
 	codeUnsupported       = "Client.Unsupported"       // the configured API family has no such call; nothing was sent
@@ -49,8 +53,8 @@ func kindForCode(code string) cloud.Kind {
 	switch {
 	case code == "":
 		return cloud.KindUnknown
-	case strings.Contains(code, "Throttling") || strings.HasSuffix(code, ".LimitedRequest"):
-		// Throttling, Throttling.User, Throttling.Api, Rejected.Throttling, ...
+	case strings.Contains(code, "Throttling") || strings.HasSuffix(code, ".LimitedRequest") || code == "HTTP429":
+		// Throttling, Throttling.User, Throttling.Api, Rejected.Throttling, ...; a gateway's bare 429
 		return cloud.KindThrottled
 	case has("Forbidden", "NoPermission") || code == "OperationDenied.NoPermission":
 		return cloud.KindDenied
@@ -124,7 +128,8 @@ func classify(action string, err error, secrets []string) *cloud.Error {
 		if out.Kind == cloud.KindUnknown && refusesChargeType(out.Code, out.Message) {
 			out.Kind = cloud.KindChargeTypeRefused
 		}
-		out.Retryable = retryableCode(out.Code) || out.HTTPStatus >= 500
+		// 429 is flow control whatever the body says (a gateway's is often not JSON at all).
+		out.Retryable = retryableCode(out.Code) || out.HTTPStatus >= 500 || out.HTTPStatus == 429
 	case errors.As(err, &clientErr):
 		out.Code = clientErr.ErrorCode()
 		out.Message = clientErr.Message()
@@ -161,18 +166,41 @@ func classifyTransport(err error) *cloud.Error {
 	}
 	out.Message = msg
 	var netErr net.Error
+	var dnsErr *net.DNSError
+	var alert tls.AlertError
+	// Transient failures of the network are retryable: connection refused (an endpoint
+	// restarting), DNS (temporary failures, and "no such host" for a while after a deploy),
+	// unreachable networks and hosts, TLS alerts from a gateway, HTTP/2 GOAWAY. A certificate
+	// the client does not trust is not: it will not change by itself.
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		out.Kind, out.Code, out.Retryable = cloud.KindTimeout, codeTimeout, true
+	case errors.As(err, &dnsErr):
+		out.Code, out.Retryable = codeDNS, true
 	case errors.Is(err, syscall.ECONNREFUSED):
-		out.Code = codeConnectionRefused
+		out.Code, out.Retryable = codeConnectionRefused, true
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		out.Code, out.Retryable = codeUnreachable, true
+	case errors.As(err, &alert), strings.Contains(msg, "remote error: tls:"):
+		out.Code, out.Retryable = codeTLS, true
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		strings.Contains(msg, "server closed idle connection"),
-		strings.Contains(msg, "connection reset by peer"):
+		strings.Contains(msg, "connection reset by peer"),
+		strings.Contains(msg, "GOAWAY"): // net/http's bundled HTTP/2 error types are unexported
 		out.Code, out.Retryable = codeConnectionReset, true
 	}
 	return out
+}
+
+// neverSent reports whether e is a failure that kept the request from reaching the service
+// (nothing listening, a name that did not resolve, no route): repeating it cannot act twice.
+func neverSent(e *cloud.Error) bool {
+	switch e.Code {
+	case codeConnectionRefused, codeDNS, codeUnreachable:
+		return true
+	}
+	return false
 }
 
 func truncate(s string, n int) string {

@@ -2,6 +2,7 @@ package alibaba
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -69,8 +70,17 @@ func TestClassify(t *testing.T) {
 		{"EOF", transportError(io.EOF), codeConnectionReset, 0, true, cloud.KindTransport},
 		{"unexpected EOF", transportError(io.ErrUnexpectedEOF), codeConnectionReset, 0, true, cloud.KindTransport},
 		{"net timeout", transportError(timeoutErr{}), codeTimeout, 0, true, cloud.KindTimeout},
-		{"refused", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}), codeConnectionRefused, 0, false, cloud.KindTransport},
-		{"dns", transportError(&net.DNSError{Err: "no such host", Name: "ebs.xx.aliyuncs.com", IsNotFound: true}), codeTransport, 0, false, cloud.KindTransport},
+		// Transient network failures (issue 15): retryable.
+		{"refused", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}), codeConnectionRefused, 0, true, cloud.KindTransport},
+		{"dns no such host", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "ebs.xx.aliyuncs.com", IsNotFound: true}}), codeDNS, 0, true, cloud.KindTransport},
+		{"dns temporary", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "server misbehaving", Name: "ecs.cn-hangzhou.aliyuncs.com", IsTemporary: true}}), codeDNS, 0, true, cloud.KindTransport},
+		{"network unreachable", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}), codeUnreachable, 0, true, cloud.KindTransport},
+		{"host unreachable", transportError(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}), codeUnreachable, 0, true, cloud.KindTransport},
+		{"tls alert", transportError(&net.OpError{Op: "remote error", Err: tls.AlertError(80)}), codeTLS, 0, true, cloud.KindTransport},
+		{"tls alert as text", transportError(errors.New("remote error: tls: handshake failure")), codeTLS, 0, true, cloud.KindTransport},
+		{"http2 goaway", transportError(errors.New("http2: server sent GOAWAY and closed the connection; LastStreamID=1, ErrCode=NO_ERROR, debug=\"\"")), codeConnectionReset, 0, true, cloud.KindTransport},
+		{"non-JSON 429 from a gateway", sdkerrors.NewServerError(429, "<html>Too Many Requests</html>", ""), "HTTP429", 429, true, cloud.KindThrottled},
+		{"untrusted certificate", transportError(&tls.CertificateVerificationError{Err: errors.New("x509: certificate signed by unknown authority")}), codeTransport, 0, false, cloud.KindTransport},
 		{"sdk timeout", sdkerrors.NewClientError(sdkerrors.TimeoutErrorCode, "timed out", transportError(timeoutErr{})), sdkerrors.TimeoutErrorCode, 0, true, cloud.KindTimeout},
 		{"sdk endpoint", sdkerrors.NewClientError(sdkerrors.CanNotResolveEndpointErrorCode, "no endpoint", nil), sdkerrors.CanNotResolveEndpointErrorCode, 0, false, cloud.KindUnknown},
 		{"rejected throttling", serverError(400, "Rejected.Throttling", "slow down"), "Rejected.Throttling", 400, true, cloud.KindThrottled},

@@ -86,7 +86,7 @@ func invoke[R responses.AcsResponse](ctx context.Context, c *client, op operatio
 		if !e.Retryable || attempt >= p.opts.Retry.MaxAttempts {
 			return zero, e
 		}
-		if !op.repeatable && e.HTTPStatus == 0 {
+		if !op.repeatable && e.HTTPStatus == 0 && !neverSent(e) {
 			// No answer: the service may have acted. Repeating a non-repeatable call could act
 			// twice; the caller decides (e.Retryable stays true).
 			return zero, e

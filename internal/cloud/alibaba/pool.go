@@ -86,8 +86,16 @@ func parseEndpoint(prefix, raw string) (endpoint, error) {
 	if raw == "" {
 		return endpoint{scheme: "HTTPS", prefix: prefix}, nil
 	}
+	if strings.Contains(raw, "@") {
+		// User info is a credential: never echoed, whether or not the URL parses.
+		return endpoint{}, fmt.Errorf("%s endpoint: the URL contains user info (user:password@); credentials never go in an endpoint", prefix)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // without the URL it quotes
+		}
 		return endpoint{}, fmt.Errorf("%s endpoint %q: %v", prefix, raw, err)
 	}
 	scheme := strings.ToLower(u.Scheme)
