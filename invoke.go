@@ -80,9 +80,26 @@ func runInvoke(ctx context.Context, args []string, std streams) int {
 	return exitOK
 }
 
+// maxPayload caps what invoke reads, from a file as from standard input: FC itself accepts
+// payloads of a few MiB only, and a larger one is a mistake (a wrong file), not an event.
+const maxPayload = 64 << 20
+
 func readPayload(path string, stdin io.Reader) ([]byte, error) {
-	if path == "-" {
-		return io.ReadAll(io.LimitReader(stdin, 64<<20))
+	in := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in = f
 	}
-	return os.ReadFile(path)
+	data, err := io.ReadAll(io.LimitReader(in, maxPayload+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxPayload {
+		return nil, fmt.Errorf("the payload is larger than %d MiB", maxPayload>>20)
+	}
+	return data, nil
 }

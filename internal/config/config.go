@@ -35,6 +35,12 @@ const (
 	// thousands of disks within minutes while leaving headroom.
 	DefaultMaxQPS = 10
 	MaxMaxQPS     = 1000
+	// MinMaxQPS is the floor. Below one call per second the limiter's burst is one call and every
+	// further call of an action waits longer than the polls it serves (a new disk, a creating pair:
+	// every 0.5 s): an event's one disk needs several calls of one action in a region (the pair
+	// listing, then the new pair's reads), and a sweep pairs at most ABSR_MAX_QPS disks per second,
+	// so 0.000001 accepted would time every disk out.
+	MinMaxQPS = 1
 	// DefaultMappingFileName is looked for beside the executable when ABSR_MAPPING_FILE is unset.
 	DefaultMappingFileName = "mapping.yaml"
 )
@@ -313,7 +319,7 @@ func (r *reader) limits(c *Config) {
 	}
 	if v, ok := r.get(EnvMaxQPS); ok {
 		if q, err := parsePositive(v); err != nil {
-			r.fail(EnvMaxQPS, v, "expected a number of calls per second above 0 and at most %d", MaxMaxQPS)
+			r.fail(EnvMaxQPS, v, "expected a number of calls per second from %d to %d", MinMaxQPS, MaxMaxQPS)
 		} else {
 			c.MaxQPS = q
 		}
@@ -389,7 +395,9 @@ func (r *reader) endpoint(name string) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err == nil && u.User != nil {
+	if err == nil && u.User != nil || err != nil && strings.Contains(v, "@") {
+		// A URL that does not parse is not echoed either when it may hold user info: the
+		// password would be in the message.
 		// Do not echo it: the user-info part would be a credential.
 		r.errs = append(r.errs, fmt.Errorf("%s: the URL contains user info (user:password@); credentials never go in an endpoint", name))
 		return ""

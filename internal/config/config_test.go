@@ -203,7 +203,7 @@ func TestMalformedEnvironment(t *testing.T) {
 		{"concurrency word", map[string]string{"ABSR_CONCURRENCY": "eight"},
 			[]string{`ABSR_CONCURRENCY="eight": expected an integer`}},
 		{"qps zero", map[string]string{"ABSR_MAX_QPS": "0"},
-			[]string{`ABSR_MAX_QPS="0": expected a number of calls per second above 0 and at most 1000`}},
+			[]string{`ABSR_MAX_QPS="0": expected a number of calls per second from 1 to 1000`}},
 		{"qps negative", map[string]string{"ABSR_MAX_QPS": "-3"},
 			[]string{`ABSR_MAX_QPS="-3": expected a number`}},
 		{"qps NaN", map[string]string{"ABSR_MAX_QPS": "NaN"},
@@ -446,5 +446,49 @@ func TestUnknownVariablesError(t *testing.T) {
 				t.Errorf("%q: error %q does not mention %q", tc.environ, err, m)
 			}
 		}
+	}
+}
+
+// Issue 15 item 7: configuration that cannot work is refused at startup, without echoing secrets.
+func TestConfigurationThatCannotWorkIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		want    []string
+		secrets []string
+	}{
+		{"a rate no invocation finishes with", map[string]string{"ABSR_MAX_QPS": "0.000001"}, []string{"ABSR_MAX_QPS", "from 1"}, nil},
+		{"just below the floor", map[string]string{"ABSR_MAX_QPS": "0.9"}, []string{"ABSR_MAX_QPS"}, nil},
+		{"a same-region route without a zone", map[string]string{"ABSR_ROUTES": "cn-hangzhou=cn-hangzhou"}, []string{"ABSR_ROUTES", "zone"}, nil},
+		{"an endpoint with a password that does not parse", map[string]string{"ABSR_EBS_ENDPOINT": "http://admin:p%zzw0rd@127.0.0.1:9080"}, []string{"ABSR_EBS_ENDPOINT"}, []string{"p%zzw0rd", "admin"}},
+		{"an endpoint with a password and a space", map[string]string{"ABSR_ECS_ENDPOINT": "http://admin:pa ss@host :9080"}, []string{"ABSR_ECS_ENDPOINT"}, []string{"pa ss", "admin"}},
+	} {
+		_, err := load(env(tc.env), "")
+		if err == nil {
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q does not say %q", tc.name, err, w)
+			}
+		}
+		for _, s := range tc.secrets {
+			if strings.Contains(err.Error(), s) {
+				t.Errorf("%s: %q repeats %q", tc.name, err, s)
+			}
+		}
+	}
+	for _, ok := range []map[string]string{
+		{"ABSR_MAX_QPS": "1"},
+		{"ABSR_ROUTES": "cn-hangzhou=cn-hangzhou/cn-hangzhou-i"},
+	} {
+		if _, err := load(env(ok), ""); err != nil {
+			t.Errorf("%v refused: %v", ok, err)
+		}
+	}
+	m, err := parseMapping([]byte("routes:\n  cn-hangzhou: {region: cn-hangzhou}\n"), "mapping.yaml")
+	if err == nil || !strings.Contains(err.Error(), "zone") {
+		t.Errorf("mapping file, same-region route without a zone: %v %v", m, err)
 	}
 }

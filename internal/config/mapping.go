@@ -143,6 +143,9 @@ func parseRoutes(n *yaml.Node, out map[string]pairing.Route, e *mappingErrors) {
 				e.add(zone, path+".zone", "%s", msg)
 				continue
 			}
+		} else if r.Region == kv.key {
+			e.add(region, path+".region", "a destination in the source region needs another zone of it (zone: <zone>)")
+			continue
 		}
 		out[kv.key] = r
 	}

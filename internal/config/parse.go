@@ -24,13 +24,13 @@ func parseBool(v string) (bool, error) {
 	return false, fmt.Errorf("%s is not a boolean (expected true/false, 1/0 or yes/no)", quote(v))
 }
 
-// parsePositive parses a finite number above 0 and at most MaxMaxQPS.
+// parsePositive parses a finite number from MinMaxQPS to MaxMaxQPS.
 func parsePositive(v string) (float64, error) {
 	q, err := strconv.ParseFloat(v, 64)
 	if err != nil {
 		return 0, err
 	}
-	if math.IsNaN(q) || math.IsInf(q, 0) || q <= 0 || q > MaxMaxQPS {
+	if math.IsNaN(q) || math.IsInf(q, 0) || q < MinMaxQPS || q > MaxMaxQPS {
 		return 0, fmt.Errorf("%v is out of range", q)
 	}
 	return q, nil
@@ -58,6 +58,8 @@ func parseEnvRoutes(v string) (map[string]pairing.Route, []string) {
 		problems := nonEmpty(checkRegion(src))
 		if m := checkRegion(region); m != "" {
 			problems = append(problems, "destination: "+m)
+		} else if !hasZone && region == src {
+			problems = append(problems, fmt.Sprintf("a destination in the source region needs another zone of it, like %s=%s/<zone>", src, src))
 		} else if hasZone {
 			if strings.Contains(zone, "/") {
 				problems = append(problems, "more than one zone")
