@@ -6,11 +6,10 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/aliyun/fc-runtime-go-sdk/fc"
-
 	"github.com/absr-autopair/absr-autopair/handler"
 	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/config"
+	"github.com/absr-autopair/absr-autopair/internal/fcruntime"
 )
 
 // serveFC runs the Function Compute runtime loop for the life of the process. Cold start is the
@@ -40,8 +39,13 @@ func serveFC(stderr io.Writer) {
 		}
 		close(ready)
 	}()
-	fc.Start(func(ctx context.Context, payload []byte) (*handler.Report, error) {
-		<-ready
-		return h.FC(ctx, payload)
-	})
+	// fcruntime, not fc.Start: the SDK's loop spins on a failing poll and drops an invocation
+	// without a deadline header (internal/fcruntime says why it cannot be wrapped).
+	err := fcruntime.Serve(context.Background(), fcruntime.Options{API: os.Getenv("FC_RUNTIME_API")},
+		func(ctx context.Context, payload []byte) (any, error) {
+			<-ready
+			return h.FC(ctx, payload)
+		})
+	slog.New(slog.NewJSONHandler(stderr, nil)).Error("the runtime loop ended", "error", err.Error())
+	os.Exit(1)
 }

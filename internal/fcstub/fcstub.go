@@ -34,6 +34,9 @@ type Invocation struct {
 	AccountID    string
 	FunctionName string
 	RetryCount   int
+	// NoDeadline leaves out the x-fc-function-deadline header (and NoTimeout the
+	// x-fc-function-timeout one), as a runtime API that does not send them would.
+	NoDeadline, NoTimeout bool
 }
 
 // Answer is what the function posted back.
@@ -155,8 +158,12 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	deadline := time.Now().Add(p.inv.Timeout)
 	h.Set("x-fc-request-id", p.id)
-	h.Set("x-fc-function-deadline", strconv.FormatInt(deadline.UnixMilli(), 10))
-	h.Set("x-fc-function-timeout", strconv.Itoa(int(p.inv.Timeout/time.Second)))
+	if !p.inv.NoDeadline {
+		h.Set("x-fc-function-deadline", strconv.FormatInt(deadline.UnixMilli(), 10))
+	}
+	if !p.inv.NoTimeout {
+		h.Set("x-fc-function-timeout", strconv.Itoa(int(p.inv.Timeout/time.Second)))
+	}
 	h.Set("x-fc-access-key-id", p.inv.Credentials.AccessKeyID)
 	h.Set("x-fc-access-key-secret", p.inv.Credentials.AccessKeySecret)
 	h.Set("x-fc-security-token", p.inv.Credentials.SecurityToken)
