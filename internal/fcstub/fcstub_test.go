@@ -31,7 +31,10 @@ func TestInvokeRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
+			poller := make(chan struct{})
+			defer func() { <-poller }() // its checks belong to this subtest, and the server outlives its post
 			go func() {
+				defer close(poller)
 				resp, err := http.Get(base + "next")
 				if err != nil {
 					t.Error(err)
