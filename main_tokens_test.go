@@ -4,12 +4,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/ebs"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
-
-	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
 )
@@ -64,9 +58,9 @@ func TestDeletedPairsAndSecondariesAreReplacedEndToEnd(t *testing.T) {
 	first := invoke("first")
 	wantLivePairs("first invocation", first)
 
-	stopAndDeletePair(t, srv, first["d-bp1a"].ReplicaPairID)
-	stopAndDeletePair(t, srv, first["d-bp1b"].ReplicaPairID)
-	deleteDisk(t, srv, first["d-bp1b"].SecondaryDiskID) // the auto-created secondary
+	emutest.StopAndDeletePair(t, srv, "cn-hangzhou", first["d-bp1a"].ReplicaPairID)
+	emutest.StopAndDeletePair(t, srv, "cn-hangzhou", first["d-bp1b"].ReplicaPairID)
+	emutest.DeleteDisk(t, srv, "cn-shanghai", first["d-bp1b"].SecondaryDiskID) // the auto-created secondary
 
 	again := invoke("after deletion")
 	wantLivePairs("after the pairs and the auto-created secondary were deleted", again)
@@ -83,8 +77,8 @@ func TestDeletedPairsAndSecondariesAreReplacedEndToEnd(t *testing.T) {
 	}
 
 	// Once more deleted, then 10 deliveries at once.
-	stopAndDeletePair(t, srv, again["d-bp1a"].ReplicaPairID)
-	stopAndDeletePair(t, srv, again["d-bp1b"].ReplicaPairID)
+	emutest.StopAndDeletePair(t, srv, "cn-hangzhou", again["d-bp1a"].ReplicaPairID)
+	emutest.StopAndDeletePair(t, srv, "cn-hangzhou", again["d-bp1b"].ReplicaPairID)
 	var wg sync.WaitGroup
 	results := make([]map[string]pairing.Result, 10)
 	for i := range results {
@@ -116,46 +110,5 @@ func TestDeletedPairsAndSecondariesAreReplacedEndToEnd(t *testing.T) {
 				t.Errorf("delivery %d: %s %s/%s %s", i, id, r.Outcome, r.Reason, r.Message)
 			}
 		}
-	}
-}
-
-var sdkClientBuild sync.Mutex // the SDK fills a package-level map lazily when a client is built
-
-func stopAndDeletePair(t *testing.T, srv *emulator.Server, pairID string) {
-	t.Helper()
-	sdkClientBuild.Lock()
-	c, err := ebs.NewClientWithOptions("cn-hangzhou", sdk.NewConfig(),
-		credentials.NewStsTokenCredential(emutest.AccessKeyID, emutest.AccessKeySecret, emutest.SecurityToken))
-	sdkClientBuild.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Domain = srv.Addr()
-	stop := ebs.CreateStopDiskReplicaPairRequest()
-	stop.Scheme, stop.RegionId, stop.ReplicaPairId = "http", "cn-hangzhou", pairID
-	if _, err := c.StopDiskReplicaPair(stop); err != nil {
-		t.Fatalf("stopping %s: %v", pairID, err)
-	}
-	del := ebs.CreateDeleteDiskReplicaPairRequest()
-	del.Scheme, del.RegionId, del.ReplicaPairId = "http", "cn-hangzhou", pairID
-	if _, err := c.DeleteDiskReplicaPair(del); err != nil {
-		t.Fatalf("deleting %s: %v", pairID, err)
-	}
-}
-
-func deleteDisk(t *testing.T, srv *emulator.Server, diskID string) {
-	t.Helper()
-	sdkClientBuild.Lock()
-	c, err := ecs.NewClientWithOptions("cn-shanghai", sdk.NewConfig(),
-		credentials.NewStsTokenCredential(emutest.AccessKeyID, emutest.AccessKeySecret, emutest.SecurityToken))
-	sdkClientBuild.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Domain = srv.Addr()
-	req := ecs.CreateDeleteDiskRequest()
-	req.Scheme, req.RegionId, req.DiskId = "http", "cn-shanghai", diskID
-	if _, err := c.DeleteDisk(req); err != nil {
-		t.Fatalf("deleting %s: %v", diskID, err)
 	}
 }
