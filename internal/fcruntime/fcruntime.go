@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"github.com/absr-autopair/absr-autopair/internal/backoff"
 )
 
 // Handler answers one invocation: its result is posted as JSON, an error as FC's error body.
@@ -74,7 +76,7 @@ func (o Options) withDefaults() Options {
 		o.MaxBackoff = max(MaxBackoff, o.MinBackoff)
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = backoff.Sleep
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{}
@@ -90,7 +92,6 @@ func Serve(ctx context.Context, o Options, h Handler) error {
 		return errors.New("fcruntime: no runtime API address (FC_RUNTIME_API is not set)")
 	}
 	base := "http://" + o.API + "/" + apiVersion + "/runtime/invocation/"
-	delay := o.MinBackoff
 	failures := 0
 	for ctx.Err() == nil {
 		inv, err := next(ctx, o.Client, base)
@@ -99,18 +100,18 @@ func Serve(ctx context.Context, o Options, h Handler) error {
 				break
 			}
 			failures++
+			delay := backoff.Delay(o.MinBackoff, o.MaxBackoff, failures)
 			if failures&(failures-1) == 0 { // 1, 2, 4, 8...: the log grows with the log of the outage
 				o.Logf("fcruntime: polling for the next invocation failed %d time(s) in a row, retrying in %s: %v", failures, delay, err)
 			}
 			if o.Sleep(ctx, delay) != nil {
 				break
 			}
-			delay = min(2*delay, o.MaxBackoff)
 			continue
 		}
 		if failures > 0 {
 			o.Logf("fcruntime: polling works again after %d failure(s)", failures)
-			failures, delay = 0, o.MinBackoff
+			failures = 0
 		}
 		go inv.handle(ctx, o, h)
 	}
@@ -277,15 +278,4 @@ func typeName(err error) string {
 		t = t.Elem()
 	}
 	return t.Name()
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
