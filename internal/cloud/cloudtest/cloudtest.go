@@ -1,5 +1,6 @@
-// Package cloudtest is for the tests of code that handles credentials: test credentials whose
-// secret parts change under percent-encoding, and a check that a string leaks none of them.
+// Package cloudtest is what the tests of cloud code share: test credentials whose secret parts
+// change under percent-encoding, with a check that a string leaks none of them (this file), and
+// the contract every cloud.API keeps, run against the adapter and against fakecloud (contract.go).
 package cloudtest
 
 import (

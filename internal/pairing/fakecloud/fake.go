@@ -1,11 +1,17 @@
 // Over 450 lines: one model of every cloud.API call with its rules, tokens, faults and counts.
 
 // Package fakecloud is an in-memory cloud.API for tests: a small, faithful model of the ECS
-// disks and ABSR pairs the engine works with. It enforces the ABSR rules (one pair per disk,
-// same category/PL/size, supported category, other region, unattached secondary at start),
-// honours ClientTokens like the real API (same token and parameters: the first answer; same
-// token, other parameters: IdempotentParameterMismatch), counts calls per method, and can
-// inject errors, delays and eventual consistency (disks hidden or Creating for a few reads).
+// disks and ABSR pairs the engine works with, in the EBS family. It enforces the ABSR rules (one
+// pair per disk, same category/PL/size, supported category, another zone or region, both disks
+// settled (In_use or Available), unattached secondary at start, started from the region of
+// either disk), honours ClientTokens like the real API (same token and parameters: the first
+// answer; same token, other parameters: IdempotentParameterMismatch), counts calls per method,
+// and can inject errors, delays and eventual consistency (disks hidden or Creating for a few
+// reads).
+//
+// The emulator is the reference: internal/cloud/cloudtest runs the same contract against this
+// fake and against the SDK adapter talking to the emulator, so a rule changed in one and not the
+// other fails TestContractFakecloud or TestContractAdapterOverEmulator.
 package fakecloud
 
 import (
@@ -66,8 +72,8 @@ type Cloud struct {
 	// OperationDenied.InvalidStatus) for that many StartPair calls or PairsByID reads of it
 	// before it becomes `created`.
 	NewPairCreatingFor int
-	// UnsupportedZones are zones ReplicationZones leaves out (async replication unavailable);
-	// every other zone of a disk the fake holds is listed.
+	// UnsupportedZones are zones ReplicationZones leaves out (async replication unavailable) and
+	// CreatePair refuses; every other zone of a disk the fake holds is listed.
 	UnsupportedZones []string
 	// NoPairIDs models the legacy API family, which cannot look pairs up by ID: PairsByID
 	// answers cloud.KindUnsupported at once, like the adapter, and is not counted as a call.
@@ -326,24 +332,36 @@ func (c *Cloud) visible(d *cloud.Disk) (cloud.Disk, bool) {
 	return out, true
 }
 
+// DescribeDisks asks for the IDs (blanks and repeats dropped) 100 at a time, as the adapter does:
+// each batch is one counted request, and no IDs is no request.
 func (c *Cloud) DescribeDisks(ctx context.Context, region string, ids []string) ([]cloud.Disk, error) {
-	done, err := c.serve(ctx, DescribeDisks, region)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	if len(ids) > 100 {
-		return nil, newErr(cloud.KindUnknown, "InvalidParameter.DiskIds", "at most 100 disk IDs")
-	}
 	var out []cloud.Disk
-	for _, id := range ids {
-		if d, ok := c.disks[id]; ok && d.RegionID == region {
-			if v, ok := c.visible(d); ok {
-				out = append(out, v)
+	for batch := range slices.Chunk(uniqueIDs(ids), 100) {
+		done, err := c.serve(ctx, DescribeDisks, region)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range batch {
+			if d, ok := c.disks[id]; ok && d.RegionID == region {
+				if v, ok := c.visible(d); ok {
+					out = append(out, v)
+				}
 			}
 		}
+		done()
 	}
 	return out, nil
+}
+
+// uniqueIDs drops blank and repeated IDs, keeping the first of each.
+func uniqueIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (c *Cloud) InstanceDisks(ctx context.Context, region, instanceID string) ([]cloud.Disk, error) {
@@ -576,6 +594,12 @@ func (c *Cloud) CreatePair(ctx context.Context, in cloud.CreatePairInput) (strin
 	if !ok || dst.RegionID != in.DestinationRegionID {
 		return "", newErr(cloud.KindNotFound, "NoSuchResource", "disk %s not found in %s", in.DestinationDiskID, in.DestinationRegionID)
 	}
+	// The order of the checks is the emulator's: disks found, then settled, then the rules.
+	for _, d := range []*cloud.Disk{src, dst} {
+		if d.Status != "In_use" && d.Status != "Available" {
+			return "", newErr(cloud.KindInvalidStatus, "OperationDenied.InvalidStatus", "disk %s is %s", d.ID, d.Status)
+		}
+	}
 	switch {
 	case in.Name != "" && !validName(in.Name):
 		return "", newErr(cloud.KindUnknown, "InvalidParameter", "PairName %q", in.Name)
@@ -583,14 +607,14 @@ func (c *Cloud) CreatePair(ctx context.Context, in cloud.CreatePairInput) (strin
 		return "", newErr(cloud.KindUnknown, "InvalidParameter", "ClientToken longer than 64")
 	case in.Bandwidth != 0 && in.ChargeType == "POSTPAY":
 		return "", newErr(cloud.KindUnknown, "InvalidParameter", "Bandwidth cannot be set with POSTPAY")
+	case src.ZoneID == dst.ZoneID: // another zone of the same region is allowed
+		return "", newErr(cloud.KindUnknown, "OperationDenied", "secondary must be in another zone or region")
+	case slices.Contains(c.UnsupportedZones, src.ZoneID) || slices.Contains(c.UnsupportedZones, dst.ZoneID):
+		return "", newErr(cloud.KindUnknown, "OperationDenied", "zone %s or %s does not support async replication", src.ZoneID, dst.ZoneID)
 	case src.Category != "cloud_essd" && src.Category != "cloud_auto":
 		return "", newErr(cloud.KindUnknown, "OperationDenied", "category %s not supported", src.Category)
 	case src.Category != dst.Category || src.PerformanceLevel != dst.PerformanceLevel || src.Size != dst.Size:
 		return "", newErr(cloud.KindUnknown, "OperationDenied", "primary and secondary differ in category, performance level or size")
-	case src.RegionID == dst.RegionID:
-		return "", newErr(cloud.KindUnknown, "OperationDenied", "secondary must be in another region")
-	case src.Status == "Creating" || dst.Status == "Creating":
-		return "", newErr(cloud.KindInvalidStatus, "OperationDenied.InvalidStatus", "disk is Creating")
 	}
 	if p := c.busy(src.ID); p != nil {
 		return "", newErr(cloud.KindUnknown, "OperationDenied", "disk %s is already in pair %s", src.ID, p.ID)
@@ -623,7 +647,7 @@ func (c *Cloud) StartPair(ctx context.Context, region, pairID, clientToken strin
 		return err
 	}
 	p, ok := c.pairs[pairID]
-	if !ok || p.SourceRegionID != region {
+	if !ok || p.SourceRegionID != region && p.DestinationRegionID != region { // either disk's region
 		return newErr(cloud.KindNotFound, "NoSuchResource", "pair %s not found in %s", pairID, region)
 	}
 	if p.Status == "creating" {
