@@ -6,36 +6,30 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/emulator"
+	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 )
 
-func disk(id, region string, extra map[string]any) map[string]any {
-	d := map[string]any{"DiskId": id, "RegionId": region, "ZoneId": region + "-a", "Category": "cloud_essd",
-		"PerformanceLevel": "PL1", "Size": 40, "Type": "data", "Status": "Available"}
-	for k, v := range extra {
-		d[k] = v
-	}
-	return d
-}
-
-func tagged(pairs ...string) map[string]any {
-	var list []any
-	for i := 0; i+1 < len(pairs); i += 2 {
-		list = append(list, map[string]any{"TagKey": pairs[i], "TagValue": pairs[i+1]})
-	}
-	return map[string]any{"Tag": list}
+// hz is a disk in cn-hangzhou-h (see emutest.Disk).
+func hz(id string, opts ...emutest.DiskOption) emulator.Disk {
+	return emutest.Disk(id, "cn-hangzhou-h", opts...)
 }
 
 func TestDescribeDisksMapsFixture(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, nil)
 	var d map[string]any
 	loadFixture(t, "disk_essd.json", &d)
-	f.addDisk(d)
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
+		return &wireAnswer{status: 200, body: map[string]any{"RequestId": "REQ-FIXTURE", "TotalCount": 1, "NextToken": "",
+			"Disks": map[string]any{"Disk": []any{d}}}}
+	})
 	api := f.pool(t, APIEBS).Client(testCreds)
 	got, err := api.DescribeDisks(context.Background(), "cn-hangzhou", []string{"d-bp1essd0000000000001", "d-unknown"})
 	if err != nil {
@@ -58,16 +52,16 @@ func TestDescribeDisksMapsFixture(t *testing.T) {
 }
 
 func TestDescribeDisksBatchesOf100(t *testing.T) {
-	f := newFakeCloud(t)
+	st := emutest.World(emutest.Disk("d-0001-elsewhere", "cn-beijing-h"))
 	var ids []string
 	for i := range 250 {
 		id := fmt.Sprintf("d-%04d", i)
 		ids = append(ids, id)
 		if i%5 != 0 { // every fifth disk does not exist
-			f.addDisk(disk(id, "cn-hangzhou", nil))
+			st.Disks = append(st.Disks, hz(id))
 		}
 	}
-	f.addDisk(disk("d-0001-elsewhere", "cn-beijing", nil))
+	f := newWire(t, st)
 	ids = append(ids, ids[3], "", " ") // duplicates and blanks are dropped
 	api := f.pool(t, APIEBS).Client(testCreds)
 	got, err := api.DescribeDisks(context.Background(), "cn-hangzhou", ids)
@@ -97,14 +91,15 @@ func TestDescribeDisksBatchesOf100(t *testing.T) {
 }
 
 func TestInstanceDisksPages(t *testing.T) {
-	f := newFakeCloud(t)
+	st := emutest.World()
 	for i := range 230 {
 		inst := "i-1"
 		if i%2 == 1 {
 			inst = "i-2"
 		}
-		f.addDisk(disk(fmt.Sprintf("d-%04d", i), "cn-hangzhou", map[string]any{"InstanceId": inst}))
+		st.Disks = append(st.Disks, hz(fmt.Sprintf("d-%04d", i), emutest.Attached(inst)))
 	}
+	f := newWire(t, st)
 	api := f.pool(t, APIEBS).Client(testCreds)
 	got, err := api.InstanceDisks(context.Background(), "cn-hangzhou", "i-1")
 	if err != nil {
@@ -119,7 +114,8 @@ func TestInstanceDisksPages(t *testing.T) {
 		}
 	}
 	calls := f.callsOf("DescribeDisks")
-	if len(calls) != 2 || calls[0].Query.Get("InstanceId") != "i-1" || calls[1].Query.Get("NextToken") != "100" {
+	if len(calls) != 2 || calls[0].Query.Get("InstanceId") != "i-1" || calls[0].nextToken() == "" ||
+		calls[1].Query.Get("NextToken") != calls[0].nextToken() || calls[1].Query.Get("InstanceId") != "i-1" {
 		t.Fatalf("paging calls: %+v", calls)
 	}
 	if _, err := api.InstanceDisks(context.Background(), "cn-hangzhou", ""); codeOf(err) != codeInvalidInput {
@@ -128,17 +124,18 @@ func TestInstanceDisksPages(t *testing.T) {
 }
 
 func TestDisksByTagPagesThroughCallback(t *testing.T) {
-	f := newFakeCloud(t)
+	st := emutest.World()
 	for i := range 260 {
-		var tags map[string]any
+		var opts []emutest.DiskOption
 		switch i % 3 {
 		case 0:
-			tags = tagged("dr", "enabled")
+			opts = append(opts, emutest.Tags("dr", "enabled"))
 		case 1:
-			tags = tagged("dr", "disabled")
+			opts = append(opts, emutest.Tags("dr", "disabled"))
 		}
-		f.addDisk(disk(fmt.Sprintf("d-%04d", i), "cn-hangzhou", map[string]any{"Tags": tags}))
+		st.Disks = append(st.Disks, hz(fmt.Sprintf("d-%04d", i), opts...))
 	}
+	f := newWire(t, st)
 	api := f.pool(t, APIEBS).Client(testCreds)
 	var pages []int
 	err := api.DisksByTag(context.Background(), "cn-hangzhou", "dr", "enabled", func(page []cloud.Disk) error {
@@ -185,7 +182,7 @@ func TestDisksByTagPagesThroughCallback(t *testing.T) {
 }
 
 func TestCreateDiskParameters(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, nil)
 	api := f.pool(t, APIEBS).Client(testCreds)
 	in := cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", PerformanceLevel: "PL1",
 		Size: 100, Name: "absr-secondary", Description: "secondary of d-1", ClientToken: "tok-create-1",
@@ -232,8 +229,8 @@ func TestCreateDiskParameters(t *testing.T) {
 		t.Fatalf("bad input reached the server: %d calls", n)
 	}
 
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
-		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "REQ-EMPTY"}}
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
+		return &wireAnswer{status: 200, body: map[string]any{"RequestId": "REQ-EMPTY"}}
 	})
 	if _, err := api.CreateDisk(context.Background(), in); codeOf(err) != codeInvalidResponse || !strings.Contains(err.Error(), "REQ-EMPTY") {
 		t.Fatalf("a response without DiskId must be an error: %v", err)
@@ -241,12 +238,14 @@ func TestCreateDiskParameters(t *testing.T) {
 }
 
 func TestTagDisksBatchesOf50(t *testing.T) {
-	f := newFakeCloud(t)
-	api := f.pool(t, APIEBS).Client(testCreds)
+	st := emutest.World()
 	var ids []string
 	for i := range 120 {
 		ids = append(ids, fmt.Sprintf("d-%04d", i))
+		st.Disks = append(st.Disks, hz(ids[i]))
 	}
+	f := newWire(t, st)
+	api := f.pool(t, APIEBS).Client(testCreds)
 	tags := map[string]string{"dr": "enabled", "dr:paired-with": "d-x"}
 	if err := api.TagDisks(context.Background(), "cn-hangzhou", ids, tags); err != nil {
 		t.Fatal(err)
@@ -264,11 +263,8 @@ func TestTagDisksBatchesOf50(t *testing.T) {
 			t.Fatalf("call %d tags: %v", i, q)
 		}
 	}
-	f.mu.Lock()
-	got := f.tagged["d-0119"]
-	f.mu.Unlock()
-	if !reflect.DeepEqual(got, tags) {
-		t.Fatalf("last disk tags %v", got)
+	if got, _ := f.disk("d-0119"); !reflect.DeepEqual(got.Tags, tags) {
+		t.Fatalf("last disk tags %v", got.Tags)
 	}
 	many := map[string]string{}
 	for i := range 21 {
@@ -281,33 +277,57 @@ func TestTagDisksBatchesOf50(t *testing.T) {
 	}
 }
 
-func ebsPair(id, srcRegion, dstRegion string) map[string]any {
-	return map[string]any{"ReplicaPairId": id, "Status": "normal", "SourceRegion": srcRegion, "SourceZoneId": srcRegion + "-a",
-		"SourceDiskId": "d-src-" + id, "DestinationRegion": dstRegion, "DestinationZoneId": dstRegion + "-b",
-		"DestinationDiskId": "d-dst-" + id, "PairName": "n-" + id}
+// pairOf is an EBS pair (status normal) between two new disks of st in the zones given.
+func pairOf(st *emulator.State, id, srcZone, dstZone string) {
+	src := emutest.Disk("d-src-"+id, srcZone)
+	dst := emutest.Secondary(src, "d-dst-"+id, dstZone)
+	p := emutest.Pair(id, src, dst, "normal")
+	p.PairName = "n-" + id
+	st.Disks = append(st.Disks, src, dst)
+	st.Pairs = append(st.Pairs, p)
+}
+
+// The fixture is a real DescribeDiskReplicaPairs record, answered for both sites: it maps, and
+// the two answers merge into one pair.
+func TestListPairsEBSMapsFixture(t *testing.T) {
+	f := newWire(t, nil)
+	var fixture map[string]any
+	loadFixture(t, "ebs_pair.json", &fixture)
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
+		return &wireAnswer{status: 200, body: map[string]any{"RequestId": "REQ-FIXTURE", "NextToken": "", "ReplicaPairs": []any{fixture}}}
+	})
+	pairs, err := f.pool(t, APIEBS).Client(testCreds).ListPairs(context.Background(), "cn-hangzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cloud.Pair{ID: "pair-cn-hangzhou-0000000001", Name: "absr-d-bp1essd0000000000001", Status: "normal",
+		SourceDiskID: "d-bp1essd0000000000001", SourceRegionID: "cn-hangzhou", SourceZoneID: "cn-hangzhou-i",
+		DestinationDiskID: "d-uf6essd0000000000001", DestinationRegionID: "cn-shanghai", DestinationZoneID: "cn-shanghai-e"}
+	if len(pairs) != 1 || pairs[0] != want {
+		t.Fatalf("fixture mapped to %+v", pairs)
+	}
 }
 
 func TestListPairsEBSBothSitesPagedAndMerged(t *testing.T) {
-	f := newFakeCloud(t)
-	var fixture map[string]any
-	loadFixture(t, "ebs_pair.json", &fixture)
-	f.ebsPairs = append(f.ebsPairs, fixture)
+	t.Parallel()
+	st := emutest.World()
 	for i := range 1200 {
-		f.ebsPairs = append(f.ebsPairs, ebsPair(fmt.Sprintf("pair-out-%04d", i), "cn-hangzhou", "cn-shanghai"))
+		pairOf(st, fmt.Sprintf("pair-out-%04d", i), "cn-hangzhou-h", "cn-shanghai-b")
 	}
 	for i := range 300 {
-		f.ebsPairs = append(f.ebsPairs, ebsPair(fmt.Sprintf("pair-in-%04d", i), "cn-beijing", "cn-hangzhou"))
+		pairOf(st, fmt.Sprintf("pair-in-%04d", i), "cn-beijing-h", "cn-hangzhou-h")
 	}
-	f.ebsPairs = append(f.ebsPairs, ebsPair("pair-elsewhere", "cn-beijing", "cn-shanghai"))
+	pairOf(st, "pair-elsewhere", "cn-beijing-h", "cn-shanghai-b")
 	// A pair within the region appears on both sites.
-	f.ebsPairs = append(f.ebsPairs, ebsPair("pair-local", "cn-hangzhou", "cn-hangzhou"))
+	pairOf(st, "pair-local", "cn-hangzhou-h", "cn-hangzhou-i")
+	f := newWire(t, st)
 
 	api := f.pool(t, APIEBS).Client(testCreds)
 	pairs, err := api.ListPairs(context.Background(), "cn-hangzhou")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pairs) != 1+1200+300+1 {
+	if len(pairs) != 1200+300+1 {
 		t.Fatalf("%d pairs", len(pairs))
 	}
 	seen := map[string]bool{}
@@ -317,36 +337,64 @@ func TestListPairsEBSBothSitesPagedAndMerged(t *testing.T) {
 		}
 		seen[p.ID] = true
 	}
-	if seen["pair-elsewhere"] {
-		t.Fatal("pair of other regions listed")
+	if seen["pair-elsewhere"] || !seen["pair-local"] {
+		t.Fatal("pair of other regions listed, or the pair within the region left out")
 	}
-	want := cloud.Pair{ID: "pair-cn-hangzhou-0000000001", Name: "absr-d-bp1essd0000000000001", Status: "normal",
-		SourceDiskID: "d-bp1essd0000000000001", SourceRegionID: "cn-hangzhou", SourceZoneID: "cn-hangzhou-i",
-		DestinationDiskID: "d-uf6essd0000000000001", DestinationRegionID: "cn-shanghai", DestinationZoneID: "cn-shanghai-e"}
-	if pairs[0] != want {
-		t.Fatalf("fixture mapped to %+v", pairs[0])
+	want := cloud.Pair{ID: "pair-in-0007", Name: "n-pair-in-0007", Status: "normal",
+		SourceDiskID: "d-src-pair-in-0007", SourceRegionID: "cn-beijing", SourceZoneID: "cn-beijing-h",
+		DestinationDiskID: "d-dst-pair-in-0007", DestinationRegionID: "cn-hangzhou", DestinationZoneID: "cn-hangzhou-h"}
+	if i := slices.IndexFunc(pairs, func(p cloud.Pair) bool { return p.ID == want.ID }); i < 0 || pairs[i] != want {
+		t.Fatalf("backup-site pair mapped to %+v", pairs[max(i, 0)])
 	}
 	var sites []string
-	for _, c := range f.callsOf("DescribeDiskReplicaPairs") {
+	calls := f.callsOf("DescribeDiskReplicaPairs")
+	for i, c := range calls {
 		if c.Query.Get("MaxResults") != "500" || c.Version != "2021-07-30" {
 			t.Fatalf("call %v", c.Query)
 		}
-		sites = append(sites, c.Query.Get("Site")+":"+c.Query.Get("NextToken"))
+		if i > 0 && c.Query.Get("Site") == calls[i-1].Query.Get("Site") && c.Query.Get("NextToken") != calls[i-1].nextToken() {
+			t.Fatalf("call %d sent NextToken %q after an answer with %q", i, c.Query.Get("NextToken"), calls[i-1].nextToken())
+		}
+		sites = append(sites, c.Query.Get("Site"))
 	}
-	if want := []string{"production:", "production:500", "production:1000", "backup:"}; !reflect.DeepEqual(sites, want) {
+	if want := []string{"production", "production", "production", "backup"}; !reflect.DeepEqual(sites, want) {
 		t.Fatalf("calls %v, want %v", sites, want)
+	}
+	if calls[0].Query.Has("NextToken") || calls[3].Query.Has("NextToken") || calls[2].nextToken() != "" {
+		t.Fatalf("each site must start without a NextToken and stop at the last page")
+	}
+}
+
+// The legacy fixture is the seed document's record, answered on one page.
+func TestListPairsLegacyMapsFixture(t *testing.T) {
+	f := newWire(t, nil)
+	var fixture map[string]any
+	loadFixture(t, "legacy_pair.json", &fixture)
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
+		return &wireAnswer{status: 200, body: map[string]any{"RequestId": "REQ-FIXTURE", "NextToken": "",
+			"DiskReplicaPairs": map[string]any{"DiskReplicaPair": []any{fixture}}}}
+	})
+	pairs, err := f.pool(t, APIECS).Client(testCreds).ListPairs(context.Background(), "cn-beijing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cloud.Pair{ID: "rp-dsaf233kj23j2j30001", Name: "TestReplicaPair", Status: "active", SourceDiskID: "d-bp1famypsnar20bv0001",
+		SourceRegionID: "cn-beijing", SourceZoneID: "cn-beijing-h", DestinationDiskID: "d-asdfjl2342kj2l3k40001",
+		DestinationRegionID: "cn-shanghai", DestinationZoneID: "cn-shanghai-e"}
+	if len(pairs) != 1 || pairs[0] != want {
+		t.Fatalf("fixture mapped to %+v", pairs)
 	}
 }
 
 func TestListPairsLegacy(t *testing.T) {
-	f := newFakeCloud(t)
-	var fixture map[string]any
-	loadFixture(t, "legacy_pair.json", &fixture)
-	f.legacyPairs = append(f.legacyPairs, fixture)
-	for i := range 150 {
-		f.legacyPairs = append(f.legacyPairs, map[string]any{"PairId": fmt.Sprintf("rp-%04d", i), "Status": "inactive",
-			"SourceRegionId": "cn-beijing", "SourceDiskId": fmt.Sprintf("d-%04d", i)})
+	st := emutest.World()
+	for i := range 151 {
+		src := emutest.Disk(fmt.Sprintf("d-%04d", i), "cn-beijing-h")
+		dst := emutest.Secondary(src, fmt.Sprintf("d-dst-%04d", i), "cn-shanghai-b")
+		st.Disks = append(st.Disks, src, dst)
+		st.Pairs = append(st.Pairs, emutest.LegacyPair(fmt.Sprintf("rp-%04d", i), src, dst, "inactive"))
 	}
+	f := newWire(t, st)
 	api := f.pool(t, APIECS).Client(testCreds)
 	pairs, err := api.ListPairs(context.Background(), "cn-beijing")
 	if err != nil {
@@ -355,20 +403,19 @@ func TestListPairsLegacy(t *testing.T) {
 	if len(pairs) != 151 {
 		t.Fatalf("%d pairs", len(pairs))
 	}
-	want := cloud.Pair{ID: "rp-dsaf233kj23j2j30001", Name: "TestReplicaPair", Status: "active", SourceDiskID: "d-bp1famypsnar20bv0001",
-		SourceRegionID: "cn-beijing", SourceZoneID: "cn-beijing-h", DestinationDiskID: "d-asdfjl2342kj2l3k40001",
-		DestinationRegionID: "cn-shanghai", DestinationZoneID: "cn-shanghai-e"}
-	if pairs[0] != want {
-		t.Fatalf("fixture mapped to %+v", pairs[0])
+	if p := pairs[0]; p.ID != "rp-0000" || p.Status != "inactive" || p.SourceDiskID != "d-0000" || p.DestinationRegionID != "cn-shanghai" {
+		t.Fatalf("first pair %+v", p)
 	}
 	calls := f.callsOf("DescribeDiskReplicaPairs")
-	if len(calls) != 2 || calls[0].Version != "2014-05-26" || calls[0].Query.Get("RegionId") != "cn-beijing" || calls[1].Query.Get("NextToken") != "100" {
+	if len(calls) != 2 || calls[0].Version != "2014-05-26" || calls[0].Query.Get("RegionId") != "cn-beijing" ||
+		calls[0].nextToken() == "" || calls[1].Query.Get("NextToken") != calls[0].nextToken() {
 		t.Fatalf("calls %+v", calls)
 	}
 }
 
 func TestCreateAndStartPairEBS(t *testing.T) {
-	f := newFakeCloud(t)
+	d1, d3 := emutest.Disk("d-1", "cn-hangzhou-i"), emutest.Disk("d-3", "cn-hangzhou-i")
+	f := newWire(t, emutest.World(d1, emutest.Secondary(d1, "d-2", "cn-shanghai-e"), d3, emutest.Secondary(d3, "d-4", "cn-shanghai-e")))
 	api := f.pool(t, APIEBS).Client(testCreds)
 	in := cloud.CreatePairInput{RegionID: "cn-hangzhou", DiskID: "d-1", SourceZoneID: "cn-hangzhou-i", DestinationRegionID: "cn-shanghai",
 		DestinationZoneID: "cn-shanghai-e", DestinationDiskID: "d-2", Name: "absr-d-1", Description: "by absr",
@@ -397,6 +444,7 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 		t.Errorf("PREPAY without a period: %v, want %s (the API refuses it)", err, codeInvalidInput)
 	}
 	in.Period = 12
+	in.DiskID, in.DestinationDiskID = "d-3", "d-4" // a disk is in one pair only
 	if _, err := api.CreatePair(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
@@ -413,8 +461,8 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 	}
 
 	// A fake answering the legacy shape to the EBS create: the SDK decodes ReplicaPairId as "".
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
-		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "REQ-LEGACY", "PairId": "rp-1"}}
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
+		return &wireAnswer{status: 200, body: map[string]any{"RequestId": "REQ-LEGACY", "PairId": "rp-1"}}
 	})
 	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != codeInvalidResponse {
 		t.Fatalf("missing ReplicaPairId must be an error: %v", err)
@@ -440,13 +488,14 @@ func TestCreateAndStartPairEBS(t *testing.T) {
 }
 
 func TestCreateAndStartPairLegacy(t *testing.T) {
-	f := newFakeCloud(t)
+	d1 := emutest.Disk("d-1", "cn-beijing-h")
+	f := newWire(t, emutest.World(d1, emutest.Secondary(d1, "d-2", "cn-shanghai-e")))
 	api := f.pool(t, APIECS).Client(testCreds)
 	in := cloud.CreatePairInput{RegionID: "cn-beijing", DiskID: "d-1", SourceZoneID: "cn-beijing-h", DestinationRegionID: "cn-shanghai",
 		DestinationZoneID: "cn-shanghai-e", DestinationDiskID: "d-2", Name: "TestReplicaPair", Description: "desc",
 		ChargeType: "POSTPAY", RPO: 900, Bandwidth: 10240, ClientToken: "tok"}
 	id, err := api.CreatePair(context.Background(), in)
-	if err != nil || !strings.HasPrefix(id, "pair-") {
+	if err != nil || id == "" {
 		t.Fatalf("%q %v", id, err)
 	}
 	q := f.callsOf("CreateDiskReplicaPair")[0].Query
@@ -477,8 +526,8 @@ func TestCreateAndStartPairLegacy(t *testing.T) {
 	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != codeInvalidInput {
 		t.Fatalf("legacy requires PairName: %v", err)
 	}
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
-		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": "R", "ReplicaPairId": "pair-x"}}
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
+		return &wireAnswer{status: 200, body: map[string]any{"RequestId": "R", "ReplicaPairId": "pair-x"}}
 	})
 	in.Name = "n"
 	if _, err := api.CreatePair(context.Background(), in); codeOf(err) != codeInvalidResponse {
@@ -487,7 +536,7 @@ func TestCreateAndStartPairLegacy(t *testing.T) {
 }
 
 func TestSecurityTokenReachesServer(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, nil)
 	p := f.pool(t, APIEBS)
 	if _, err := p.Client(testCreds).ListPairs(context.Background(), "cn-hangzhou"); err != nil {
 		t.Fatal(err)
@@ -495,8 +544,7 @@ func TestSecurityTokenReachesServer(t *testing.T) {
 	if got := f.Calls()[0].Query.Get("SecurityToken"); got != testToken {
 		t.Fatalf("SecurityToken = %q", got)
 	}
-	ak := cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}
-	if _, err := p.Client(ak).ListPairs(context.Background(), "cn-hangzhou"); err != nil {
+	if _, err := p.Client(plainCreds).ListPairs(context.Background(), "cn-hangzhou"); err != nil {
 		t.Fatal(err)
 	}
 	if q := f.Calls()[2].Query; q.Has("SecurityToken") {
@@ -508,7 +556,7 @@ func TestDefaultCredentialsFromEnvironment(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", testAKID)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", testSecret)
 	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", testToken)
-	f := newFakeCloud(t)
+	f := newWire(t, nil)
 	if _, err := f.pool(t, APIECS).Client(DefaultCredentials()).ListPairs(context.Background(), "cn-beijing"); err != nil {
 		t.Fatal(err)
 	}
@@ -519,7 +567,7 @@ func TestDefaultCredentialsFromEnvironment(t *testing.T) {
 }
 
 func TestBadCredentials(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, nil)
 	p := f.pool(t, APIEBS)
 	ctx := context.Background()
 
@@ -532,8 +580,8 @@ func TestBadCredentials(t *testing.T) {
 	if strings.Contains(err.Error(), "Wrong/Secret+Value") || !strings.Contains(err.Error(), "string to sign") {
 		t.Fatalf("message: %v", err)
 	}
-	if len(f.Calls()) != 0 {
-		t.Fatal("a rejected request was recorded as accepted")
+	if n := f.emu.Calls().Total(); n != 0 {
+		t.Fatalf("the emulator accepted %d requests with a wrong secret", n)
 	}
 
 	_, err = p.Client(cloud.Credentials{AccessKeyID: "LTAIunknownKey", AccessKeySecret: "x-secret"}).ListPairs(ctx, "cn-hangzhou")
@@ -597,10 +645,10 @@ func TestNewPoolRejectsBadOptions(t *testing.T) {
 // A listing whose NextToken comes back a second time would page forever: every paging call
 // stops with InvalidResponse after the repeat, naming the request that repeated it.
 func TestRepeatedNextTokenStopsPaging(t *testing.T) {
-	f := newFakeCloud(t)
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
+	f := newWire(t, nil)
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
 		token := []string{"a", "b", "a"}[min(n, 3)-1]
-		return &fakeAnswer{status: 200, body: map[string]any{"RequestId": fmt.Sprintf("REQ-PAGE-%d", n), "NextToken": token}}
+		return &wireAnswer{status: 200, body: map[string]any{"RequestId": fmt.Sprintf("REQ-PAGE-%d", n), "NextToken": token}}
 	})
 	ctx := context.Background()
 	check := func(name string, err error, calls int) {
@@ -618,9 +666,7 @@ func TestRepeatedNextTokenStopsPaging(t *testing.T) {
 	check("InstanceDisks", err, len(f.callsOf("DescribeDisks")))
 	_, err = ebs.ListPairs(ctx, "cn-hangzhou")
 	check("ListPairs", err, len(f.callsOf("DescribeDiskReplicaPairs")))
-	f.mu.Lock()
-	f.calls = nil
-	f.mu.Unlock()
+	f.resetCalls()
 	_, err = f.pool(t, APIECS).Client(testCreds).ListPairs(ctx, "cn-hangzhou")
 	check("legacy ListPairs", err, len(f.callsOf("DescribeDiskReplicaPairs")))
 }

@@ -90,6 +90,7 @@ func pairFlow(ctx context.Context, t *testing.T, api cloud.API, primaryID, token
 }
 
 func TestEmulatorEveryMethod(t *testing.T) {
+	t.Parallel()
 	for _, family := range []string{APIEBS, APIECS} {
 		t.Run(family, func(t *testing.T) {
 			primary := emutest.Disk("d-bp1primary", "cn-hangzhou-h", emutest.OptIn(), emutest.Attached("i-bp1a"))
@@ -181,6 +182,7 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 }
 
 func TestEmulatorPagingDisks(t *testing.T) {
+	t.Parallel()
 	var disks []emulator.Disk
 	var ids []string
 	for i := range 260 {
@@ -247,6 +249,7 @@ func addPairs(st *emulator.State, n int, prefix, srcZone, dstZone string, legacy
 }
 
 func TestEmulatorPagingPairs(t *testing.T) {
+	t.Parallel()
 	st := emutest.World()
 	addPairs(st, 1100, "out", "cn-hangzhou-h", "cn-shanghai-b", false) // primary here
 	addPairs(st, 420, "in", "cn-beijing-h", "cn-hangzhou-i", false)    // secondary here
@@ -294,6 +297,7 @@ func faultWorld(n int) *emulator.State {
 }
 
 func TestEmulatorRetriesUnderFaults(t *testing.T) {
+	t.Parallel()
 	faults := []struct {
 		name string
 		f    emulator.Faults
@@ -433,6 +437,7 @@ func TestEmulatorLostCreateWithoutTokenIsNotRepeated(t *testing.T) {
 }
 
 func TestEmulatorDeadline(t *testing.T) {
+	t.Parallel()
 	srv := emutest.Start(t, faultWorld(1))
 	srv.SetFaults(emulator.Faults{LatencyMs: 60_000})
 	api := emuPool(t, srv, APIEBS, func(o *Options) { o.RequestTimeout = 10 * time.Minute }).Client(emuCreds)
@@ -490,6 +495,8 @@ func TestEmulatorCredentials(t *testing.T) {
 }
 
 func TestEmulatorRateLimit(t *testing.T) {
+	// Not parallel: the unlimited client must outrun the emulator's flow control, which a
+	// machine busy with other tests can keep it from.
 	srv := emutest.Start(t, faultWorld(1))
 	srv.SetFaults(emulator.Faults{QPSPerAction: 5})
 	call := func(api cloud.API, n int) error {

@@ -14,6 +14,7 @@ import (
 // PairsByID through the SDK against the emulator: one request whatever the region holds, the
 // emulator's PairIds and Site production filters, and the requests it refuses to send.
 func TestEmulatorPairsByID(t *testing.T) {
+	t.Parallel()
 	st := emutest.World()
 	addPairs(st, 1100, "out", "cn-hangzhou-h", "cn-shanghai-b", false) // primary here: 3 listing pages
 	addPairs(st, 20, "in", "cn-beijing-h", "cn-hangzhou-i", false)     // secondary here

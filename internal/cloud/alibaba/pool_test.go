@@ -11,12 +11,19 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/emulator"
+	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 )
+
+// invocationCreds are the STS credentials of invocation i.
+func invocationCreds(i int) cloud.Credentials {
+	return cloud.Credentials{AccessKeyID: fmt.Sprintf("STS.Invocation%03d", i), AccessKeySecret: fmt.Sprintf("secret/%d+x==", i),
+		SecurityToken: fmt.Sprintf("%s-%d", testToken, i)}
+}
 
 // invocation does what one function invocation does with its own credentials.
 func invocation(t testing.TB, p *Pool, i int) {
-	creds := cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret, SecurityToken: fmt.Sprintf("%s-%d", testToken, i)}
-	api := p.Client(creds)
+	api := p.Client(invocationCreds(i))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := api.DescribeDisks(ctx, "cn-hangzhou", []string{"d-1"}); err != nil {
@@ -38,7 +45,13 @@ func settledGoroutines(limit int) int {
 }
 
 func TestNoGoroutineOrConnectionGrowthAcrossInvocations(t *testing.T) {
-	f := newFakeCloud(t)
+	st := emutest.World(emutest.Disk("d-1", "cn-hangzhou-h"))
+	for i := range 101 {
+		c := invocationCreds(i)
+		st.Credentials = append(st.Credentials, emulator.Credential{AccessKeyID: c.AccessKeyID,
+			AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+	}
+	f := newWire(t, st)
 	p := f.pool(t, APIEBS)
 	invocation(t, p, 0) // warm up: one keep-alive connection and its goroutines
 	before := runtime.NumGoroutine()
@@ -57,23 +70,26 @@ func TestNoGoroutineOrConnectionGrowthAcrossInvocations(t *testing.T) {
 }
 
 func TestConcurrentCallsShareThePool(t *testing.T) {
-	f := newFakeCloud(t)
-	f.secrets["LTAI5tSecondKey"] = "second-secret-value"
+	t.Parallel()
+	st := emutest.World()
+	st.Credentials = []emulator.Credential{{AccessKeyID: "LTAI5tSecondKey", AccessKeySecret: "second-secret-value"}}
+	for i := range 80 {
+		d := emutest.Disk(fmt.Sprintf("d-%03d", i), "cn-hangzhou-i")
+		st.Disks = append(st.Disks, d, emutest.Secondary(d, fmt.Sprintf("d-s%03d", i), "cn-shanghai-e"))
+	}
+	f := newWire(t, st)
 	p := f.pool(t, APIEBS)
 	withSeams(p, 0.5)
-	for i := range 50 {
-		f.addDisk(disk(fmt.Sprintf("d-%03d", i), "cn-hangzhou", nil))
-	}
 	var seenMu sync.Mutex
 	seen := map[string]bool{}
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
 		// The first attempt of every call is throttled once, so every call retries.
 		key := c.Action + c.Query.Get("ClientToken") + c.Query.Get("DiskIds") + c.Query.Get("AccessKeyId")
 		seenMu.Lock()
 		defer seenMu.Unlock()
 		if !seen[key] {
 			seen[key] = true
-			return fakeError(400, "Throttling.User", "slow down")
+			return apiError(400, "Throttling.User", "slow down")
 		}
 		return nil
 	})
@@ -89,7 +105,7 @@ func TestConcurrentCallsShareThePool(t *testing.T) {
 			for j := range 5 {
 				ctx, cancel := context.WithTimeout(root, 20*time.Second)
 				in := pairInput
-				in.DiskID = fmt.Sprintf("d-%03d", g*5+j)
+				in.DiskID, in.DestinationDiskID = fmt.Sprintf("d-%03d", g*5+j), fmt.Sprintf("d-s%03d", g*5+j)
 				in.ClientToken = fmt.Sprintf("tok-%d-%d", g, j)
 				id, err := api.CreatePair(ctx, in)
 				if err == nil {
@@ -111,10 +127,7 @@ func TestConcurrentCallsShareThePool(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	pairs := len(f.ebsPairs)
-	f.mu.Unlock()
-	if pairs != 80 {
+	if pairs := f.pairs(); pairs != 80 {
 		t.Fatalf("%d pairs, want 80", pairs)
 	}
 	if trace.Calls() != len(f.Calls()) {
@@ -127,8 +140,8 @@ func TestConcurrentCallsShareThePool(t *testing.T) {
 func TestActionsMatchWhatIsSent(t *testing.T) {
 	observed := map[string]bool{}
 	for _, family := range []string{APIEBS, APIECS} {
-		f := newFakeCloud(t)
-		f.addDisk(disk("d-1", "cn-hangzhou", map[string]any{"InstanceId": "i-1", "Tags": tagged("dr", "enabled")}))
+		d1 := emutest.Disk("d-1", "cn-hangzhou-i", emutest.Attached("i-1"), emutest.OptIn())
+		f := newWire(t, emutest.World(d1, emutest.Secondary(d1, "d-2", "cn-shanghai-e")))
 		api := f.pool(t, family).Client(testCreds)
 		ctx := context.Background()
 		steps := []error{}
@@ -171,7 +184,7 @@ func TestActionsMatchWhatIsSent(t *testing.T) {
 }
 
 func TestHTTPSEndpoint(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, nil)
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(f.serve))
 	defer tlsSrv.Close()
 	p, err := NewPool(Options{ECSEndpoint: tlsSrv.URL, EBSEndpoint: tlsSrv.URL})
@@ -216,8 +229,7 @@ func BenchmarkSDKClientPerAttempt(b *testing.B) {
 
 // BenchmarkCall is one whole DescribeDisks call (sign, send, decode) against a local server.
 func BenchmarkCall(b *testing.B) {
-	f := newFakeCloud(b)
-	f.addDisk(disk("d-1", "cn-hangzhou", nil))
+	f := newWire(b, emutest.World(emutest.Disk("d-1", "cn-hangzhou-h")))
 	api := f.pool(b, APIEBS).Client(testCreds)
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -230,8 +242,7 @@ func BenchmarkCall(b *testing.B) {
 
 // BenchmarkCallParallel is the same call from many goroutines at once.
 func BenchmarkCallParallel(b *testing.B) {
-	f := newFakeCloud(b)
-	f.addDisk(disk("d-1", "cn-hangzhou", nil))
+	f := newWire(b, emutest.World(emutest.Disk("d-1", "cn-hangzhou-h")))
 	api := f.pool(b, APIEBS).Client(testCreds)
 	ctx := context.Background()
 	b.ReportAllocs()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/emulator"
+	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 )
 
 // sleepRecorder replaces the Pool's sleeper: it records the waits and does not sleep.
@@ -37,6 +39,13 @@ func withSeams(p *Pool, r float64) *sleepRecorder {
 	return rec
 }
 
+// pairWorld holds the disks pairInput names, d-1 in cn-hangzhou-i and its match d-2 in
+// cn-shanghai-e, and another such couple, d-3 and d-4.
+func pairWorld() *emulator.State {
+	d1, d3 := emutest.Disk("d-1", "cn-hangzhou-i"), emutest.Disk("d-3", "cn-hangzhou-i")
+	return emutest.World(d1, emutest.Secondary(d1, "d-2", "cn-shanghai-e"), d3, emutest.Secondary(d3, "d-4", "cn-shanghai-e"))
+}
+
 var pairInput = cloud.CreatePairInput{RegionID: "cn-hangzhou", DiskID: "d-1", SourceZoneID: "cn-hangzhou-i", DestinationRegionID: "cn-shanghai",
 	DestinationZoneID: "cn-shanghai-e", DestinationDiskID: "d-2", Name: "absr-d-1", ClientToken: "tok-retry"}
 
@@ -62,12 +71,13 @@ func TestBackoffFullJitter(t *testing.T) {
 }
 
 func TestThrottlingRetriedWithSameClientToken(t *testing.T) {
-	f := newFakeCloud(t)
+	t.Parallel()
+	f := newWire(t, pairWorld())
 	p := f.pool(t, APIEBS)
 	rec := withSeams(p, 0.5)
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
 		if c.Action == "CreateDiskReplicaPair" && n <= 2 {
-			return fakeError(400, "Throttling.User", "Request was denied due to user flow control.")
+			return apiError(400, "Throttling.User", "Request was denied due to user flow control.")
 		}
 		return nil
 	})
@@ -103,22 +113,21 @@ func TestThrottlingRetriedWithSameClientToken(t *testing.T) {
 	if !reflect.DeepEqual(codes, []string{"Throttling.User", "Throttling.User", ""}) || trace.Calls() != 3 || len(trace.RequestIDs()) != 3 {
 		t.Fatalf("trace %+v", trace.Attempts())
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.ebsPairs) != 1 || f.ebsPairs[0]["ReplicaPairId"] != id {
-		t.Fatalf("pairs %v", f.ebsPairs)
+	if pairs := f.emu.Snapshot().Pairs; len(pairs) != 1 || pairs[0].ReplicaPairID != id {
+		t.Fatalf("pairs %+v", pairs)
 	}
 }
 
 func TestLostResponseAndResetRetriedWhenRepeatable(t *testing.T) {
+	t.Parallel()
 	for _, fault := range []string{"lost", "reset"} {
 		t.Run(fault, func(t *testing.T) {
-			f := newFakeCloud(t)
+			f := newWire(t, pairWorld())
 			p := f.pool(t, APIEBS)
 			withSeams(p, 0.5)
-			f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
+			f.setIntercept(func(c wireCall, n int) *wireAnswer {
 				if n == 1 {
-					return &fakeAnswer{fault: fault, act: true}
+					return &wireAnswer{fault: fault, act: true}
 				}
 				return nil
 			})
@@ -130,10 +139,7 @@ func TestLostResponseAndResetRetriedWhenRepeatable(t *testing.T) {
 			if n := len(f.callsOf("CreateDiskReplicaPair")); n != 2 {
 				t.Fatalf("%d calls", n)
 			}
-			f.mu.Lock()
-			pairs := len(f.ebsPairs)
-			f.mu.Unlock()
-			if pairs != 1 {
+			if pairs := f.pairs(); pairs != 1 {
 				t.Fatalf("%d pairs: the retry must reuse the ClientToken", pairs)
 			}
 			if err := api.StartPair(context.Background(), "cn-hangzhou", id, "tok-start"); err != nil {
@@ -149,11 +155,11 @@ func TestLostResponseAndResetRetriedWhenRepeatable(t *testing.T) {
 func TestAmbiguousFailuresOfNonRepeatableCallsAreNotRetried(t *testing.T) {
 	for _, api := range []string{APIEBS, APIECS} {
 		t.Run(api, func(t *testing.T) {
-			f := newFakeCloud(t)
+			f := newWire(t, pairWorld())
 			p := f.pool(t, api)
 			rec := withSeams(p, 0.5)
-			f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
-				return &fakeAnswer{fault: "lost", act: true}
+			f.setIntercept(func(c wireCall, n int) *wireAnswer {
+				return &wireAnswer{fault: "lost", act: true}
 			})
 			in := pairInput
 			in.ClientToken = "" // the legacy cloud.API has none; without one EBS cannot deduplicate either
@@ -165,9 +171,10 @@ func TestAmbiguousFailuresOfNonRepeatableCallsAreNotRetried(t *testing.T) {
 				t.Fatalf("%d calls, %d waits: an unanswered create without token must not be repeated", n, len(rec.recorded()))
 			}
 			// The service-side throttling answer proves nothing happened: that one is retried.
-			f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
+			in.DiskID, in.DestinationDiskID = "d-3", "d-4" // the lost create did pair d-1
+			f.setIntercept(func(c wireCall, n int) *wireAnswer {
 				if n == 2 {
-					return fakeError(429, "Throttling.Api", "slow down")
+					return apiError(429, "Throttling.Api", "slow down")
 				}
 				return nil
 			})
@@ -182,11 +189,11 @@ func TestAmbiguousFailuresOfNonRepeatableCallsAreNotRetried(t *testing.T) {
 }
 
 func TestPermanentErrorNotRetried(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, pairWorld())
 	p := f.pool(t, APIEBS)
 	rec := withSeams(p, 0.5)
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
-		return fakeError(403, "OperationDenied.QuotaExceed", "quota")
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
+		return apiError(403, "OperationDenied.QuotaExceed", "quota")
 	})
 	_, err := p.Client(testCreds).CreatePair(context.Background(), pairInput)
 	if codeOf(err) != "OperationDenied.QuotaExceed" || cloud.IsRetryable(err) {
@@ -200,10 +207,10 @@ func TestPermanentErrorNotRetried(t *testing.T) {
 func TestRetriesStopAtMaxAttempts(t *testing.T) {
 	for _, code := range []string{"ServiceUnavailable", "LastTokenProcessing", "InternalError", "OperationConflict"} {
 		t.Run(code, func(t *testing.T) {
-			f := newFakeCloud(t)
+			f := newWire(t, pairWorld())
 			p := f.pool(t, APIEBS)
 			rec := withSeams(p, 1)
-			f.setIntercept(func(c fakeCall, n int) *fakeAnswer { return fakeError(503, code, "later") })
+			f.setIntercept(func(c wireCall, n int) *wireAnswer { return apiError(503, code, "later") })
 			_, err := p.Client(testCreds).CreatePair(context.Background(), pairInput)
 			if codeOf(err) != code || !cloud.IsRetryable(err) {
 				t.Fatalf("err %v", err)
@@ -219,12 +226,12 @@ func TestRetriesStopAtMaxAttempts(t *testing.T) {
 }
 
 func TestBackoffNeverSleepsPastDeadline(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, pairWorld())
 	p := f.pool(t, APIEBS, func(o *Options) {
 		o.Retry = RetryPolicy{MaxAttempts: 10, BaseDelay: time.Hour, MaxDelay: time.Hour}
 	})
 	rec := withSeams(p, 0.5)
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer { return fakeError(400, "Throttling", "slow") })
+	f.setIntercept(func(c wireCall, n int) *wireAnswer { return apiError(400, "Throttling", "slow") })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := p.Client(testCreds).ListPairs(ctx, "cn-hangzhou")
@@ -237,11 +244,12 @@ func TestBackoffNeverSleepsPastDeadline(t *testing.T) {
 }
 
 func TestDeadlineBoundsTheRequest(t *testing.T) {
-	f := newFakeCloud(t)
+	t.Parallel()
+	f := newWire(t, pairWorld())
 	// RequestTimeout far beyond the context deadline: only the deadline can end the attempt.
 	p := f.pool(t, APIEBS, func(o *Options) { o.RequestTimeout = 10 * time.Minute })
 	withSeams(p, 0.5)
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer { return &fakeAnswer{fault: "hang"} })
+	f.setIntercept(func(c wireCall, n int) *wireAnswer { return &wireAnswer{fault: "hang"} })
 	checkEndsAtDeadline(t, 300*time.Millisecond, time.Minute, func(ctx context.Context) error {
 		_, err := p.Client(testCreds).ListPairs(ctx, "cn-hangzhou")
 		return err
@@ -272,7 +280,7 @@ func checkEndsAtDeadline(t *testing.T, deadline, limit time.Duration, call func(
 }
 
 func TestExpiredOrCanceledContextSendsNothing(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, pairWorld())
 	api := f.pool(t, APIEBS).Client(testCreds)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -291,7 +299,8 @@ func TestExpiredOrCanceledContextSendsNothing(t *testing.T) {
 }
 
 func TestRateLimitPerActionAndRegion(t *testing.T) {
-	f := newFakeCloud(t)
+	t.Parallel()
+	f := newWire(t, pairWorld())
 	p := f.pool(t, APIEBS, func(o *Options) { o.MaxQPS = 0.5 }) // one token per 2 s, burst 1
 	api := p.Client(testCreds)
 	short := func() (context.Context, context.CancelFunc) {
@@ -314,7 +323,7 @@ func TestRateLimitPerActionAndRegion(t *testing.T) {
 	}
 	ctx3, cancel3 := short()
 	defer cancel3()
-	if _, err := p.Client(cloud.Credentials{AccessKeyID: testAKID, AccessKeySecret: testSecret}).DescribeDisks(ctx3, "cn-beijing", []string{"d-1"}); err != nil {
+	if _, err := p.Client(plainCreds).DescribeDisks(ctx3, "cn-beijing", []string{"d-1"}); err != nil {
 		t.Fatalf("another region has its own bucket: %v", err)
 	}
 	ctx4, cancel4 := short()

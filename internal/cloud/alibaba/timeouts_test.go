@@ -28,8 +28,9 @@ func TestSDKTimeoutTableIsNotDecoded(t *testing.T) {
 // Every attempt carries RequestTimeout, which is why the SDK's table (19 s for DescribeDisks,
 // 36 s for CreateDisk) and its 10 s default never apply, and sdkinit may drop the table.
 func TestRequestTimeoutBoundsEveryAttempt(t *testing.T) {
-	f := newFakeCloud(t)
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer { return &fakeAnswer{fault: "hang"} })
+	t.Parallel()
+	f := newWire(t, nil)
+	f.setIntercept(func(c wireCall, n int) *wireAnswer { return &wireAnswer{fault: "hang"} })
 	for _, api := range []string{APIEBS, APIECS} {
 		p := f.pool(t, api, func(o *Options) { o.RequestTimeout = 200 * time.Millisecond; o.Retry.MaxAttempts = 1 })
 		calls := map[string]func(context.Context, cloud.API) error{
