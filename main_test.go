@@ -1,7 +1,7 @@
 package main
 
-// The command line as a user runs it. The binary is built once (TestMain) and executed, rather
-// than calling run in-process, because that is what users run: the real exit status from
+// The command line as a user runs it. Each case executes the CLI as a process of its own
+// rather than calling run in-process, because that is what users run: the real exit status from
 // os.Exit, stdout and stderr as separate streams, and a process environment of its own, which
 // also lets the cases run in parallel (run reads the configuration from os.LookupEnv, so
 // in-process cases would have to share and serialize os.Setenv).
@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -28,11 +29,33 @@ import (
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
+	"github.com/absr-autopair/absr-autopair/internal/testparallel"
 )
 
-var binary string // built by TestMain
+var binary string // the command line the cases run, chosen by TestMain
 
+// runMainEnv, set in a child's environment, makes the test binary run main instead of the tests.
+const runMainEnv = "AUTOPAIR_TEST_RUN_MAIN"
+
+// TestMain picks the binary the cases run. Normally it is this test binary, re-executed with
+// runMainEnv set so that it runs main: that saves linking a second binary of the whole SDK
+// (internal/fctest builds and runs the shipped one). Under the race detector every start of an
+// instrumented binary costs about a second, more than one link for all cases, so TestMain builds
+// the plain binary instead.
 func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main() // exits
+	}
+	testparallel.Default(4) // the cases wait on their processes, not on the CPU
+	if !raceDetector() {
+		self, err := os.Executable()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		binary = self
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "absr-autopair-cli-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -54,14 +77,28 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cliRun is one execution of the binary.
+// raceDetector reports whether this test binary was built with -race.
+func raceDetector() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
+// cliRun is one execution of the command line.
 type cliRun struct {
 	code   int
 	stdout []byte
 	stderr []byte
 }
 
-// cliExec runs the binary in the repository root with a clean configuration: none of the
+// cliExec runs the command line in the repository root with a clean configuration: none of the
 // caller's ABSR_*, ALIBABA_CLOUD_* or FC_* variables, only env.
 func cliExec(t *testing.T, env map[string]string, stdin string, args ...string) cliRun {
 	t.Helper()
@@ -90,6 +127,7 @@ func cleanEnv(env map[string]string) []string {
 			out = append(out, kv)
 		}
 	}
+	out = append(out, runMainEnv+"=1") // for when binary is this test binary
 	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
@@ -159,6 +197,7 @@ var sweepAll = []diskWant{mapped, tagged, discover, already, entry,
 // TestSamples runs every sample of events/ as a user would, each against a fresh demo world:
 // absr-autopair invoke -event events/X.json -emulator events/demo-state.json
 func TestSamples(t *testing.T) {
+	t.Parallel()
 	samples := map[string]struct {
 		disks   []diskWant
 		ignored []string
@@ -294,6 +333,7 @@ func lastLine(t *testing.T, lines []map[string]any, msg string) map[string]any {
 // TestExitCodes: 1 when a disk failed (the report is still printed), 2 for an undecodable
 // payload or a bad configuration, with a message naming what was wrong and nothing on stdout.
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	state := filepath.Join("events", "demo-state.json")
 	for _, tc := range []struct {
 		name     string

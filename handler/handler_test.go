@@ -23,6 +23,7 @@ import (
 // file of testdata/payloads and, per delivery, the report, the error, the emulator calls and the
 // world that must result. See e2eCase for the format.
 func TestCases(t *testing.T) {
+	t.Parallel()
 	for _, file := range e2eCaseFiles(t) {
 		c := e2eLoadCase(t, file)
 		name := strings.TrimSuffix(filepath.Base(file), ".json")

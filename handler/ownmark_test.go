@@ -7,6 +7,7 @@ import (
 )
 
 func TestOwnMark(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		target intake.Target

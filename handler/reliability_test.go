@@ -248,6 +248,7 @@ func relSkipShort(t *testing.T) {
 // Lost responses, throttling, unavailability and connection resets: the event is delivered again
 // while the handler says ErrRetryable, and every disk ends in exactly one started, marked pair.
 func TestReliabilityFaultsConverge(t *testing.T) {
+	t.Parallel()
 	relSkipShort(t)
 	tests := []struct {
 		name   string
@@ -297,6 +298,7 @@ func TestReliabilityFaultsConverge(t *testing.T) {
 // Twenty deliveries of the same event at once, spread over two function instances: one pair per
 // disk, one secondary per auto-created disk, and no delivery reports a failure it cannot heal.
 func TestReliabilityConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
 	relSkipShort(t)
 	for _, api := range []string{alibaba.APIEBS, alibaba.APIECS} {
 		t.Run(api, func(t *testing.T) {
@@ -379,6 +381,7 @@ func relCrashWorld(api string) (*emulator.State, []string) {
 // A pair left created, a primary left unmarked and a secondary left unpaired are completed by
 // the next event, and by the next sweep, with no second pair or disk.
 func TestReliabilityCrashHealing(t *testing.T) {
+	t.Parallel()
 	relSkipShort(t)
 	for _, api := range []string{alibaba.APIEBS, alibaba.APIECS} {
 		for _, via := range []string{"event", "sweep"} {
@@ -418,6 +421,7 @@ func TestReliabilityCrashHealing(t *testing.T) {
 // time with the unfinished disks failed retryably, and leaves no goroutine behind. A later
 // delivery finishes the job.
 func TestReliabilityDeadline(t *testing.T) {
+	// Not parallel: it counts the process's goroutines, which other tests would add to.
 	relSkipShort(t)
 	st, ids := relWorld(12)
 	st.Faults.LatencyMs = 120
@@ -518,6 +522,8 @@ func relBackRefWorld(n int) (*emulator.State, []string) {
 // ABSR_MAX_QPS spaces the calls of each action and region: a cloud whose flow control allows a
 // little more never throttles, where an unlimited client is throttled.
 func TestReliabilityRateLimit(t *testing.T) {
+	// Not parallel: the unlimited client must outrun the emulator's flow control, which a
+	// machine busy with other tests can keep it from.
 	relSkipShort(t)
 	const clientQPS, cloudQPS = 5, 6
 	for _, limited := range []bool{true, false} {
@@ -555,6 +561,7 @@ func TestReliabilityRateLimit(t *testing.T) {
 // variables and mapping files are internal/config's TestMalformedEnvironment and
 // TestParseMappingMalformed; intake's TestDecodeErrors has the decoder's own.
 func TestReliabilityMalformedInput(t *testing.T) {
+	t.Parallel()
 	relSkipShort(t)
 	shapes := "expected one of: a CloudEvent object"
 	rejected := []struct {
@@ -676,6 +683,7 @@ func TestReliabilityMalformedInput(t *testing.T) {
 // ClientTokens: every retry of one change, and the same change in a later delivery, carry the
 // same token, and LastTokenProcessing ("that token is still being processed") is retried.
 func TestReliabilityClientTokens(t *testing.T) {
+	t.Parallel()
 	relSkipShort(t)
 	st, ids := relWorld(6)
 	srv := emutest.Start(t, st)

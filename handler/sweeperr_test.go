@@ -29,6 +29,7 @@ func (a listingRefused) DisksByTag(ctx context.Context, region, key, value strin
 // A sweep whose one region cannot be listed (not retryable) while another region has a disk that
 // failed retryably: the error still says retryable, as the report does.
 func TestSweepErrorWithRetryableDisks(t *testing.T) {
+	t.Parallel()
 	c := fakecloud.New()
 	c.AddDisk(cloud.Disk{ID: "d-p", RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h", Category: "cloud_essd",
 		PerformanceLevel: "PL1", Size: 100, Status: "In_use", InstanceID: "i-1",

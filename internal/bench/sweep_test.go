@@ -16,6 +16,7 @@ import (
 // with its own secondary, started and marked, and no other pair. Retryable failures are left to
 // the next sweep, as the timer would; a few sweeps at most are needed. Not timed.
 func TestSweepUnderFaultsPairsEachDiskOnce(t *testing.T) {
+	t.Parallel()
 	n := 300
 	if testing.Short() {
 		n = 60
@@ -97,6 +98,7 @@ func TestSweepUnderFaultsPairsEachDiskOnce(t *testing.T) {
 // them, and every disk ends paired exactly once. Not timed: how many disks the first sweep
 // gets done does not matter, only that it was cut.
 func TestSweepResumesAfterDeadline(t *testing.T) {
+	t.Parallel()
 	const n = 200
 	st := sweepWorld(n)
 	st.Faults = emulator.Faults{LatencyMs: 3, Seed: 3} // >= 9 ms a disk, 4 at a time: >= 450 ms in all

@@ -45,6 +45,7 @@ func emulatorAPI(t *testing.T, srv *emulator.Server, family string, attempts int
 }
 
 func TestAgainstEmulator(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts the emulator")
 	}
@@ -142,6 +143,7 @@ func TestAgainstEmulator(t *testing.T) {
 // With throttling, unavailability and lost responses injected, repeated deliveries converge:
 // every disk ends in exactly one started pair, and no disk is created twice.
 func TestAgainstFaultyEmulator(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts the emulator")
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
@@ -128,8 +129,9 @@ func pairOneResult(e *pairing.Engine, target pairing.Target) pairing.Result {
 	return res[0]
 }
 
-func TestDeadline(t *testing.T) {
-	before := runtime.NumGoroutine()
+func TestDeadline(t *testing.T) { bubble(testDeadline)(t) }
+
+func testDeadline(t *testing.T) {
 	c := fakecloud.New()
 	ids := addBackReferenced(c, 10)
 	c.Delay(fakecloud.CreatePair, time.Hour)
@@ -151,24 +153,46 @@ func TestDeadline(t *testing.T) {
 	if n := c.Count(fakecloud.CreatePair); n != 2 {
 		t.Errorf("%d CreatePair calls started, want 2 (Concurrency): no new disk starts near the deadline", n)
 	}
-	waitGoroutines(t, before)
-}
-
-// waitGoroutines fails when goroutines started by the test outlive it (the runtime may take
-// a moment to retire finished ones, hence the short poll).
-func waitGoroutines(t *testing.T, want int) {
-	t.Helper()
-	for range 100 {
-		if runtime.NumGoroutine() <= want {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Nothing the call started outlives its deadline by more than a moment.
+	deadline, _ := ctx.Deadline()
+	time.Sleep(time.Until(deadline) + time.Second)
+	synctest.Wait()
+	if left := bubbleGoroutines(); len(left) > 0 {
+		t.Errorf("%d goroutines outlive Pair and its deadline:\n%s", len(left), strings.Join(left, "\n\n"))
 	}
-	buf := make([]byte, 1<<16)
-	t.Errorf("%d goroutines, want <= %d:\n%s", runtime.NumGoroutine(), want, buf[:runtime.Stack(buf, true)])
 }
 
-func TestConcurrencyBound(t *testing.T) {
+// bubbleGoroutines returns the stacks of the goroutines of the caller's synctest bubble other
+// than the caller and the bubble's own (testing/synctest's): what the test started and has not
+// seen end.
+// (runtime.NumGoroutine would count the whole process, whose other goroutines keep real time.)
+func bubbleGoroutines() []string {
+	self := make([]byte, 1024)
+	self = self[:runtime.Stack(self, false)]
+	header, _, _ := strings.Cut(string(self), "\n")
+	i := strings.Index(header, "synctest bubble ")
+	if i < 0 {
+		panic("bubbleGoroutines called outside a synctest bubble")
+	}
+	label := header[i : i+strings.IndexAny(header[i:], ",]")]
+	all := make([]byte, 1<<20)
+	all = all[:runtime.Stack(all, true)]
+	var out []string
+	for _, g := range strings.Split(string(all), "\n\n") {
+		h, _, _ := strings.Cut(g, "\n")
+		if h == header || strings.Contains(g, "testingSynctestTest") || strings.Contains(g, "internal/synctest.Run(") {
+			continue
+		}
+		if strings.Contains(h, label+"]") || strings.Contains(h, label+",") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func TestConcurrencyBound(t *testing.T) { bubble(testConcurrencyBound)(t) }
+
+func testConcurrencyBound(t *testing.T) {
 	c := fakecloud.New()
 	ids := addBackReferenced(c, 30)
 	c.Delay(fakecloud.CreatePair, 10*time.Millisecond)
@@ -262,15 +286,15 @@ func TestInstanceTargets(t *testing.T) {
 		}
 	}
 
-	t.Run("existing instance", func(t *testing.T) {
+	t.Run("existing instance", bubble(func(t *testing.T) {
 		c := newWorld()
 		check(t, pairing.New(c, testOptions()).Pair(context.Background(),
 			[]pairing.Target{{Region: src, InstanceIDs: []string{"i-new"}}}))
 		if n := c.Count(fakecloud.DescribeDisks); n != 0 {
 			t.Errorf("%d DescribeDisks calls: the instance listing already read the disks", n)
 		}
-	})
-	t.Run("new instance whose disks show late and are Creating", func(t *testing.T) {
+	}))
+	t.Run("new instance whose disks show late and are Creating", bubble(func(t *testing.T) {
 		c := newWorld()
 		c.Hide("d-sys", 3)
 		c.Hide("d-data", 3)
@@ -280,8 +304,8 @@ func TestInstanceTargets(t *testing.T) {
 		if n := c.Count(fakecloud.InstanceDisks); n != 4 {
 			t.Errorf("%d InstanceDisks calls, want 4 (3 empty, then the disks)", n)
 		}
-	})
-	t.Run("new instance whose disks never show", func(t *testing.T) {
+	}))
+	t.Run("new instance whose disks never show", bubble(func(t *testing.T) {
 		c := fakecloud.New()
 		res := pairing.New(c, testOptions()).Pair(context.Background(),
 			[]pairing.Target{{Region: src, InstanceIDs: []string{"i-ghost"}, Created: true}})
@@ -289,16 +313,16 @@ func TestInstanceTargets(t *testing.T) {
 			res[0].Reason != pairing.ReasonInstanceDisksMissing || !res[0].Retryable {
 			t.Errorf("results %+v", res)
 		}
-	})
-	t.Run("old instance without disks", func(t *testing.T) {
+	}))
+	t.Run("old instance without disks", bubble(func(t *testing.T) {
 		c := fakecloud.New()
 		res := pairing.New(c, testOptions()).Pair(context.Background(),
 			[]pairing.Target{{Region: src, InstanceIDs: []string{"i-ghost"}}})
 		if len(res) != 1 || res[0].Outcome != pairing.Skipped || res[0].Reason != pairing.ReasonNoDisks || res[0].Retryable {
 			t.Errorf("results %+v", res)
 		}
-	})
-	t.Run("listing error", func(t *testing.T) {
+	}))
+	t.Run("listing error", bubble(func(t *testing.T) {
 		c := newWorld()
 		c.Fail(fakecloud.InstanceDisks, &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Retryable: true}, -1)
 		res := pairing.New(c, testOptions()).Pair(context.Background(),
@@ -306,7 +330,7 @@ func TestInstanceTargets(t *testing.T) {
 		if len(res) != 1 || res[0].Reason != pairing.ReasonThrottled || !res[0].Retryable {
 			t.Errorf("results %+v", res)
 		}
-	})
+	}))
 }
 
 // Two primaries naming the same secondary in one invocation: one pairs, the other is told.

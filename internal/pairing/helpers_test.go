@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
@@ -90,4 +91,11 @@ func addBackReferenced(c *fakecloud.Cloud, n int) []string {
 		c.AddDisk(secondary(ids[i]+"-s", pairing.TagPrimaryDisk, ids[i]))
 	}
 	return ids
+}
+
+// bubble runs a test in a synctest bubble: its timers, sleeps and context deadlines use the
+// bubble's fake clock, which jumps ahead whenever every goroutine in it is waiting. For the
+// fakecloud tests only: the bubble has no network.
+func bubble(f func(t *testing.T)) func(t *testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
 }

@@ -444,7 +444,7 @@ func TestOutcomes(t *testing.T) {
 		},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			c := fakecloud.New()
 			o := testOptions()
 			tc.setup(c, &o)
@@ -512,7 +512,7 @@ func TestOutcomes(t *testing.T) {
 					t.Errorf("pair status %s, want %s", p.Status, wantStatus)
 				}
 			}
-		})
+		}))
 	}
 }
 

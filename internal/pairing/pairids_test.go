@@ -88,6 +88,9 @@ func decided(r pairing.Result) pairing.Result {
 
 // worldAfter is what the cloud holds of interest after a run: every pair and every disk's tags.
 func worldAfter(srv *emulator.Server) (pairs []string, tags map[string]map[string]string) {
+	// Settle every transient status (a started pair is initial_syncing for a second of the
+	// emulator's clock), so that two worlds compare by what was done to them, not by when.
+	srv.Advance(10 * time.Second)
 	snap := srv.Snapshot()
 	for _, p := range snap.Pairs {
 		pairs = append(pairs, fmt.Sprintf("%s %s->%s %s", p.ReplicaPairID, p.SourceDiskID, p.DestinationDiskID, p.Status))

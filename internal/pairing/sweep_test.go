@@ -129,7 +129,9 @@ func TestCallsPerEvent(t *testing.T) {
 
 // A region whose calls hang does not hold back another: the sweep returns by the deadline
 // with the fast region done and the slow one's error.
-func TestSweepSlowRegion(t *testing.T) {
+func TestSweepSlowRegion(t *testing.T) { bubble(testSweepSlowRegion)(t) }
+
+func testSweepSlowRegion(t *testing.T) {
 	c := sweepWorld(5)
 	d := primary("d-bj")
 	d.RegionID = other
@@ -230,7 +232,9 @@ func TestSweepPairsPagesAsListed(t *testing.T) {
 // A sweep cut by its deadline reports every disk it listed but did not finish as retryable
 // deadline_exceeded and leaves no half-done or duplicate pair behind that the next sweep cannot
 // finish; the next sweep pairs the rest and costs changing calls only for the rest.
-func TestSweepDeadlineThenResume(t *testing.T) {
+func TestSweepDeadlineThenResume(t *testing.T) { bubble(testSweepDeadlineThenResume)(t) }
+
+func testSweepDeadlineThenResume(t *testing.T) {
 	const n = 200
 	c := sweepWorld(n)
 	for _, m := range fakecloud.Changing {
