@@ -33,7 +33,7 @@ func TestTransientNetworkFailuresAreRetried(t *testing.T) {
 	}
 	for _, tc := range failures {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeCloud(t)
+			f := newWire(t, pairWorld())
 			p := f.pool(t, APIEBS)
 			var failing atomic.Int32
 			dial := p.transport.DialContext
@@ -57,7 +57,7 @@ func TestTransientNetworkFailuresAreRetried(t *testing.T) {
 			// Without a ClientToken (the legacy family has none) a create is repeated only when
 			// the failure kept the request from being sent.
 			untokened := pairInput
-			untokened.ClientToken, untokened.DiskID = "", "d-3"
+			untokened.ClientToken, untokened.DiskID, untokened.DestinationDiskID = "", "d-3", "d-4"
 			failing.Store(1)
 			p.transport.CloseIdleConnections()
 			_, err := api.CreatePair(context.Background(), untokened)
@@ -80,20 +80,20 @@ func TestTransientNetworkFailuresAreRetried(t *testing.T) {
 }
 
 func TestNonJSON429IsThrottlingAndRetried(t *testing.T) {
-	f := newFakeCloud(t)
+	f := newWire(t, nil)
 	p := f.pool(t, APIEBS)
 	withSeams(p, 0.5)
-	f.setIntercept(func(c fakeCall, n int) *fakeAnswer {
+	f.setIntercept(func(c wireCall, n int) *wireAnswer {
 		if n <= 2 {
-			return &fakeAnswer{status: 429, body: "<html><body>429 Too Many Requests</body></html>"}
+			return &wireAnswer{status: 429, body: "<html><body>429 Too Many Requests</body></html>"}
 		}
 		return nil
 	})
 	if _, err := p.Client(testCreds).ListPairs(context.Background(), "cn-hangzhou"); err != nil {
 		t.Fatalf("after two 429s from a gateway: %v", err)
 	}
-	f.setIntercept(func(fakeCall, int) *fakeAnswer {
-		return &fakeAnswer{status: 429, body: "<html><body>429 Too Many Requests</body></html>"}
+	f.setIntercept(func(wireCall, int) *wireAnswer {
+		return &wireAnswer{status: 429, body: "<html><body>429 Too Many Requests</body></html>"}
 	})
 	_, err := p.Client(testCreds).ListPairs(context.Background(), "cn-hangzhou")
 	if err == nil || !cloud.IsRetryable(err) || cloud.KindOf(err) != cloud.KindThrottled {
