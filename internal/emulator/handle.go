@@ -53,6 +53,13 @@ var actions = [...]action{
 	{version: VersionEBS, product: "ebs", name: "DeleteDiskReplicaPair", clientToken: true, run: (*Server).ebsDeletePair},
 	{version: VersionEBS, product: "ebs", name: "DescribeDiskReplicaPairs", run: (*Server).ebsDescribePairs},
 	{version: VersionEBS, product: "ebs", name: "DescribeRegions", run: (*Server).ebsDescribeRegions},
+	{version: VersionEBS, product: "ebs", name: "CreateDiskReplicaGroup", clientToken: true, run: (*Server).ebsCreateGroup},
+	{version: VersionEBS, product: "ebs", name: "AddDiskReplicaPair", clientToken: true, run: (*Server).ebsAddPair},
+	{version: VersionEBS, product: "ebs", name: "RemoveDiskReplicaPair", clientToken: true, run: (*Server).ebsRemovePair},
+	{version: VersionEBS, product: "ebs", name: "StartDiskReplicaGroup", clientToken: true, run: (*Server).ebsStartGroup},
+	{version: VersionEBS, product: "ebs", name: "StopDiskReplicaGroup", clientToken: true, run: (*Server).ebsStopGroup},
+	{version: VersionEBS, product: "ebs", name: "DeleteDiskReplicaGroup", clientToken: true, run: (*Server).ebsDeleteGroup},
+	{version: VersionEBS, product: "ebs", name: "DescribeDiskReplicaGroups", run: (*Server).ebsDescribeGroups},
 }
 
 // ServeHTTP answers OpenAPI requests (any path but /_emulator/...) and the admin endpoints.

@@ -3,6 +3,7 @@
 package emulator
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -245,7 +246,7 @@ func pairJSON(p *pairRec, site string) pairRecord {
 		DestinationRegion: p.DestinationRegionID, DestinationZoneID: p.DestinationZoneID, DestinationDiskID: p.DestinationDiskID,
 		RPO: p.RPO, Bandwidth: p.Bandwidth, ChargeType: p.ChargeType, CreateTime: p.CreateTime, Site: site,
 		PrimaryRegion: p.SourceRegionID, PrimaryZone: p.SourceZoneID, StandbyRegion: p.DestinationRegionID,
-		StandbyZone: p.DestinationZoneID, Tags: tagList(p.Tags),
+		StandbyZone: p.DestinationZoneID, ReplicaGroupID: p.ReplicaGroupID, Tags: tagList(p.Tags),
 	}
 }
 
@@ -346,6 +347,9 @@ func (s *Server) ebsStartPair(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if p.ReplicaGroupID != "" {
+		return nil, groupedPairDenied(p, "StartDiskReplicaPair")
+	}
 	if p.Status != "created" && p.Status != "stopped" {
 		return nil, pairStatusDenied(p, "StartDiskReplicaPair")
 	}
@@ -368,6 +372,9 @@ func (s *Server) ebsStopPair(c *call) (map[string]any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if p.ReplicaGroupID != "" {
+		return nil, groupedPairDenied(p, "StopDiskReplicaPair")
+	}
 	switch p.Status { // the statuses the API reference allows
 	case "initial_syncing", "syncing", "normal", "manual_syncing":
 		p.setStatus("stopped", c.now)
@@ -386,6 +393,9 @@ func (s *Server) ebsDeletePair(c *call) (map[string]any, *apiError) {
 	p, aerr := s.findPair(c, pairFamily{}, c.p.get("ReplicaPairId"), false)
 	if aerr != nil {
 		return nil, aerr
+	}
+	if p.ReplicaGroupID != "" {
+		return nil, groupedPairDenied(p, "DeleteDiskReplicaPair")
 	}
 	switch p.Status {
 	case "stopped", "invalid", "failovered":
@@ -426,7 +436,7 @@ func (s *Server) ebsDescribePairs(c *call) (map[string]any, *apiError) {
 	}
 	list := s.listPairs(c, false, ids, site, tags)
 	if c.p.present("ReplicaGroupId") {
-		list = nil // the emulator has no replica groups
+		list = slices.DeleteFunc(list, func(p *pairRec) bool { return p.ReplicaGroupID != c.p.get("ReplicaGroupId") })
 	}
 	pg, aerr := paginate(c.p, len(list), pairPagingLimits)
 	if aerr != nil {

@@ -38,6 +38,8 @@ type Server struct {
 	pairs       map[string]*pairRec
 	pairOrder   []*pairRec
 	diskPair    map[string]string // disk ID -> pair ID, both families, both roles
+	groups      map[string]*groupRec
+	groupOrder  []*groupRec
 
 	tokens     map[string]*tokenRec
 	nonces     map[string]time.Time
@@ -115,6 +117,7 @@ func New(st *State) (*Server, error) {
 		regionDisks: map[string][]*diskRec{},
 		pairs:       map[string]*pairRec{},
 		diskPair:    map[string]string{},
+		groups:      map[string]*groupRec{},
 		tokens:      map[string]*tokenRec{},
 		nonces:      map[string]time.Time{},
 		buckets:     map[string]*rate.Limiter{},
@@ -157,6 +160,11 @@ func New(st *State) (*Server, error) {
 		}
 		s.addPair(rec)
 	}
+	for _, g := range in.Groups {
+		rec := &groupRec{Group: g}
+		s.addGroup(rec)
+		s.setGroupStatus(rec, g.Status, now)
+	}
 	return s, nil
 }
 
@@ -172,6 +180,12 @@ func deepCopyState(st *State) State {
 	for i, p := range st.Pairs {
 		p.Tags = cloneTags(p.Tags)
 		out.Pairs[i] = p
+	}
+	out.Groups = make([]Group, len(st.Groups))
+	for i, g := range st.Groups {
+		g.Tags = cloneTags(g.Tags)
+		g.PairIDs = slices.Clone(g.PairIDs)
+		out.Groups[i] = g
 	}
 	return out
 }
@@ -380,6 +394,13 @@ func (s *Server) Snapshot() State {
 		out := p.Pair
 		out.Tags = cloneTags(p.Tags)
 		st.Pairs = append(st.Pairs, out)
+	}
+	for _, g := range s.groupOrder {
+		s.settleGroup(g, now)
+		out := g.Group
+		out.Tags = cloneTags(g.Tags)
+		out.PairIDs = slices.Clone(g.PairIDs)
+		st.Groups = append(st.Groups, out)
 	}
 	return st
 }

@@ -19,6 +19,7 @@ type State struct {
 	Credentials []Credential `json:"credentials,omitempty"`
 	Disks       []Disk       `json:"disks"`
 	Pairs       []Pair       `json:"pairs"`
+	Groups      []Group      `json:"groups,omitempty"`
 	Faults      Faults       `json:"faults"`
 	// UnsupportedZones are zones of the state's disks that EBS DescribeRegions (ResourceType=ear)
 	// leaves out: async replication is not available there, and CreateDiskReplicaPair refuses
@@ -80,8 +81,9 @@ type Pair struct {
 	StatusMessage string `json:"statusMessage,omitempty"`
 	// LastRecoverPoint is the newest recovery point, Unix seconds (0: none yet). The emulator
 	// advances it to now whenever it reads a normal pair, unless PinRecoveryPoint holds it.
-	LastRecoverPoint int64 `json:"lastRecoverPoint,omitempty"`
-	PinRecoveryPoint bool  `json:"pinRecoveryPoint,omitempty"`
+	LastRecoverPoint int64  `json:"lastRecoverPoint,omitempty"`
+	PinRecoveryPoint bool   `json:"pinRecoveryPoint,omitempty"`
+	ReplicaGroupID   string `json:"replicaGroupId,omitempty"` // set from the group listing the pair
 }
 
 // Faults are injected failures and flow control. Percentages are 0-100.
@@ -233,6 +235,9 @@ func (st *State) normalize() error {
 			}
 			pairOf[id] = p.ReplicaPairID
 		}
+	}
+	if err := normalizeGroups(st.Groups, st.Pairs); err != nil {
+		return err
 	}
 	if err := st.Faults.validate(); err != nil {
 		return fmt.Errorf("emulator state: faults: %w", err)

@@ -143,13 +143,16 @@ func LegacyPair(id string, primary, secondary emulator.Disk, status string) emul
 }
 
 // ChangingCalls is how many calls srv has answered that create, tag, pair or start something:
-// CreateDisk, TagResources and both API families' CreateDiskReplicaPair and StartDiskReplicaPair.
+// CreateDisk, TagResources, both API families' CreateDiskReplicaPair and StartDiskReplicaPair, and
+// the replica group actions that change something.
 func ChangingCalls(srv *emulator.Server) int {
 	n := 0
 	for action, c := range srv.Calls().Calls {
 		switch action {
 		case "ecs/CreateDisk", "ecs/TagResources", "ebs/CreateDiskReplicaPair", "ebs/StartDiskReplicaPair",
-			"ecs/CreateDiskReplicaPair", "ecs/StartDiskReplicaPair":
+			"ecs/CreateDiskReplicaPair", "ecs/StartDiskReplicaPair",
+			"ebs/CreateDiskReplicaGroup", "ebs/AddDiskReplicaPair", "ebs/RemoveDiskReplicaPair",
+			"ebs/StartDiskReplicaGroup", "ebs/StopDiskReplicaGroup", "ebs/DeleteDiskReplicaGroup":
 			n += c
 		}
 	}
