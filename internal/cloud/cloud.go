@@ -35,6 +35,31 @@ type Pair struct {
 	DestinationDiskID   string
 	DestinationRegionID string
 	DestinationZoneID   string
+	ReplicaGroupID      string // EBS: the replica group the pair is in, or ""
+}
+
+// Group is an EBS replica group: pairs of one direction that share one recovery point.
+type Group struct {
+	ID                  string
+	Name                string
+	Status              string // the pair statuses: created, initial_syncing, normal, stopped, ...
+	SourceRegionID      string
+	SourceZoneID        string
+	DestinationRegionID string
+	DestinationZoneID   string
+	PairIDs             []string
+}
+
+// CreateGroupInput describes a replica group to create. RegionID is the primary site's region.
+type CreateGroupInput struct {
+	RegionID            string
+	SourceZoneID        string
+	DestinationRegionID string
+	DestinationZoneID   string
+	Name                string
+	Description         string
+	RPO                 int // seconds; 0 leaves it unset
+	ClientToken         string
 }
 
 // CreateDiskInput describes an empty secondary disk to create.
@@ -100,4 +125,21 @@ type API interface {
 	// DescribeRegions with ResourceType=ear, sent in region). The legacy family answers an
 	// *Error of KindUnsupported without sending anything.
 	ReplicationZones(ctx context.Context, region string) (map[string][]string, error)
+
+	// Replica groups exist in the EBS family only: the legacy family answers an *Error of
+	// KindUnsupported (errors.Is(err, errors.ErrUnsupported)) without sending anything.
+	// region is always the primary site's.
+
+	// ListGroups lists the replica groups whose primary site is in region.
+	ListGroups(ctx context.Context, region string) ([]Group, error)
+	// GroupsByID returns those of ids (at most MaxPairIDs) that are groups of region.
+	GroupsByID(ctx context.Context, region string, ids []string) ([]Group, error)
+	// CreateGroup creates an empty replica group and returns its ID.
+	CreateGroup(ctx context.Context, in CreateGroupInput) (string, error)
+	// AddPairToGroup adds a pair (created or stopped) to a group (created or stopped).
+	AddPairToGroup(ctx context.Context, region, groupID, pairID, clientToken string) error
+	// StartGroup starts replication of every pair of a group.
+	StartGroup(ctx context.Context, region, groupID, clientToken string) error
+	// StopGroup stops replication of every pair of a group.
+	StopGroup(ctx context.Context, region, groupID, clientToken string) error
 }

@@ -178,6 +178,7 @@ func TestEmulatorActionsMatchActions(t *testing.T) {
 			observed[strings.Replace(key, "/", ":", 1)] = true
 		}
 	}
+	observeGroupActions(t, observed)
 	checkActionsObserved(t, observed)
 }
 

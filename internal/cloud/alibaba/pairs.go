@@ -114,6 +114,7 @@ func pairFromEBS(rp ebs.ReplicaPair) cloud.Pair {
 		DestinationDiskID:   rp.DestinationDiskId,
 		DestinationRegionID: rp.DestinationRegion,
 		DestinationZoneID:   rp.DestinationZoneId,
+		ReplicaGroupID:      rp.ReplicaGroupId,
 	}
 }
 

@@ -234,6 +234,12 @@ func Actions() []string {
 		"ebs:StartDiskReplicaPair",
 		"ebs:DescribeDiskReplicaPairs",
 		"ebs:DescribeRegions", // which zones support async replication, to explain a refusal
+		// Replica groups (ABSR_REPLICA_GROUPS=instance).
+		"ebs:CreateDiskReplicaGroup",
+		"ebs:AddDiskReplicaPair",
+		"ebs:StartDiskReplicaGroup",
+		"ebs:StopDiskReplicaGroup",
+		"ebs:DescribeDiskReplicaGroups",
 		// The legacy 2014-05-26 family, used when ABSR_API=ecs.
 		"ecs:CreateDiskReplicaPair",
 		"ecs:StartDiskReplicaPair",

@@ -180,6 +180,7 @@ func TestActionsMatchWhatIsSent(t *testing.T) {
 			observed[prefix+":"+c.Action] = true
 		}
 	}
+	observeGroupActions(t, observed) // the fake server has no groups: these run against the emulator
 	checkActionsObserved(t, observed)
 }
 
