@@ -221,6 +221,9 @@ func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool)
 	if r.InstanceID != "" {
 		attrs = append(attrs, slog.String("instanceId", r.InstanceID))
 	}
+	if r.ReplicaGroupID != "" {
+		attrs = append(attrs, slog.String("replicaGroupId", r.ReplicaGroupID))
+	}
 	log.LogAttrs(context.Background(), level, "disk", attrs...)
 }
 

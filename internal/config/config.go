@@ -68,6 +68,7 @@ const (
 	EnvMaxQPS              = "ABSR_MAX_QPS"
 	EnvECSEndpoint         = "ABSR_ECS_ENDPOINT"
 	EnvEBSEndpoint         = "ABSR_EBS_ENDPOINT"
+	EnvReplicaGroups       = "ABSR_REPLICA_GROUPS"
 
 	// Set by Function Compute (FC_REGION) or by the operator for local runs.
 	EnvFCRegion    = "FC_REGION"
@@ -81,7 +82,7 @@ func Variables() []string {
 	return []string{
 		EnvOptInTag, EnvRoutes, EnvMappingFile, EnvAutoCreateSecondary, EnvStart, EnvMarkPrimary,
 		EnvDryRun, EnvAPI, EnvPairName, EnvChargeType, EnvBandwidth, EnvPeriod, EnvRPO, EnvSourceRegions,
-		EnvConcurrency, EnvMaxQPS, EnvECSEndpoint, EnvEBSEndpoint,
+		EnvConcurrency, EnvMaxQPS, EnvECSEndpoint, EnvEBSEndpoint, EnvReplicaGroups,
 	}
 }
 
@@ -190,6 +191,7 @@ func load(lookup func(string) (string, bool), defaultMapping string) (Config, er
 	r.boolean(EnvMarkPrimary, &c.Pairing.MarkPrimary)
 	r.boolean(EnvDryRun, &c.Pairing.DryRun)
 	r.apiFamily(&c)
+	c.Pairing.ReplicaGroups = r.replicaGroups(c.API)
 	r.pairSettings(&c.Pairing)
 	r.limits(&c)
 	c.ECSEndpoint = r.endpoint(EnvECSEndpoint)

@@ -32,6 +32,7 @@ func defaultConfig() Config {
 			ChargeType:       "POSTPAY",
 			RPO:              900,
 			Concurrency:      8,
+			ReplicaGroups:    "off",
 		},
 		API:    "ebs",
 		MaxQPS: 10,
@@ -86,6 +87,7 @@ func TestEveryVariableSet(t *testing.T) {
 		"ABSR_MAX_QPS":               "2.5",
 		"ABSR_ECS_ENDPOINT":          "http://127.0.0.1:9080/",
 		"ABSR_EBS_ENDPOINT":          "https://ebs.cn-hangzhou.aliyuncs.com",
+		"ABSR_REPLICA_GROUPS":        "OFF",
 		"FC_REGION":                  "cn-qingdao",
 	}), "")
 	if err != nil {
@@ -110,6 +112,7 @@ func TestEveryVariableSet(t *testing.T) {
 			Period:              12,
 			RPO:                 900,
 			Concurrency:         64,
+			ReplicaGroups:       "off",
 		},
 		API:           "ecs",
 		SourceRegions: []string{"cn-hangzhou", "cn-beijing"},
@@ -230,6 +233,10 @@ func TestMalformedEnvironment(t *testing.T) {
 			[]string{`expected only scheme, host and port (no path, query or fragment)`}},
 		{"endpoint bad port", map[string]string{"ABSR_ECS_ENDPOINT": "http://127.0.0.1:port"},
 			[]string{`ABSR_ECS_ENDPOINT="http://127.0.0.1:port": not a URL`}},
+		{"replica groups unknown", map[string]string{"ABSR_REPLICA_GROUPS": "region"},
+			[]string{`ABSR_REPLICA_GROUPS="region": expected off or instance`}},
+		{"replica groups with the legacy API", map[string]string{"ABSR_REPLICA_GROUPS": "instance", "ABSR_API": "ecs"},
+			[]string{`ABSR_REPLICA_GROUPS="instance": replica groups exist in the EBS 2021-07-30 API only; set ABSR_API=ebs`}},
 		{"mapping file missing", map[string]string{"ABSR_MAPPING_FILE": missing},
 			[]string{`ABSR_MAPPING_FILE=`, `: the file does not exist`}},
 	}
@@ -490,5 +497,15 @@ func TestConfigurationThatCannotWorkIsRefused(t *testing.T) {
 	m, err := parseMapping([]byte("routes:\n  cn-hangzhou: {region: cn-hangzhou}\n"), "mapping.yaml")
 	if err == nil || !strings.Contains(err.Error(), "zone") {
 		t.Errorf("mapping file, same-region route without a zone: %v %v", m, err)
+	}
+}
+
+func TestReplicaGroupsInstance(t *testing.T) {
+	got, err := load(env(map[string]string{"ABSR_REPLICA_GROUPS": " Instance "}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Pairing.ReplicaGroups != pairing.GroupsByInstance {
+		t.Fatalf("ReplicaGroups = %q, want %q", got.Pairing.ReplicaGroups, pairing.GroupsByInstance)
 	}
 }

@@ -58,7 +58,11 @@ func (r *run) process(ctx context.Context, it *item) Result {
 	}
 	// 6. A dry run stops here.
 	if r.opts.DryRun {
-		res := it.result(Planned, "", plan.describe(r.opts))
+		o := r.opts
+		if r.planGroupMember(it, d, plan) {
+			o.Start = false // the group phase plans the start
+		}
+		res := it.result(Planned, "", plan.describe(o))
 		res.SecondaryDiskID, res.SecondaryRegionID = plan.id(), plan.region
 		return res
 	}
@@ -145,7 +149,8 @@ func (r *run) checkSecondary(ctx context.Context, it *item, d, s cloud.Disk) (Re
 // complete finishes what an earlier attempt left of the primary's existing pair: start it,
 // mark the primary. With nothing left to do the disk is already_paired.
 func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair) Result {
-	needStart := r.opts.Start && slices.Contains(startable, p.Status)
+	grouped := r.joinGroupLater(it, d, p) // then the group phase starts it
+	needStart := r.opts.Start && !grouped && slices.Contains(startable, p.Status)
 	needMark := r.opts.MarkPrimary && d.Tags[TagReplicaPair] != p.ID
 	base := func(o Outcome, reason, msg string) Result {
 		res := it.result(o, reason, msg)
@@ -255,7 +260,13 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 	}
 	res := with(it.result(Paired, "", ""))
 	res.ReplicaPairID = pairID
+	status := "creating"
 	if o.Start {
+		status = "created" // awaitCreated waited for created
+	}
+	grouped := r.joinGroupLater(it, d, cloud.Pair{ID: pairID, Status: status, SourceDiskID: d.ID, SourceRegionID: d.RegionID,
+		SourceZoneID: d.ZoneID, DestinationDiskID: s.ID, DestinationRegionID: s.RegionID, DestinationZoneID: s.ZoneID})
+	if o.Start && !grouped {
 		if err := r.startPair(ctx, d.RegionID, pairID, "created"); err != nil { // awaitCreated waited for created
 			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; starting it", pairID)))
 			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it

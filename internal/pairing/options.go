@@ -148,6 +148,9 @@ func (o Options) Validate() error {
 	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
 		bad("Concurrency %d: must be between 1 and %d", o.Concurrency, MaxConcurrency)
 	}
+	if !validGroupMode(o.ReplicaGroups) {
+		bad("ReplicaGroups %q: must be %s or %s", o.ReplicaGroups, GroupsOff, GroupsByInstance)
+	}
 	if o.DiskWait < 0 || o.PollInterval < 0 || o.DeadlineMargin < 0 {
 		bad("DiskWait, PollInterval and DeadlineMargin must not be negative")
 	}

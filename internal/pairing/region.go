@@ -56,6 +56,8 @@ func (r *run) pairRegion(w window, region string, items []*item, instances []ins
 	rd := &reader{r: r, region: region, pool: p}
 	rd.offer(ctx, items)
 	rd.drain(ctx)
+	p.close()
+	r.formGroups(w.work, region)
 	return items
 }
 
@@ -117,10 +119,19 @@ func (r *run) sweepRegion(w window, region string) (items []*item, err error) {
 			err = fmt.Errorf("sweep %s: internal error (panic): %s", region, cloud.Sanitize(fmt.Sprint(v)))
 		}
 	}()
+	r.startGroups(w.work)
 	for fresh := range pages {
+		if r.grouping() {
+			r.groups.listed(region, fresh)
+		}
 		rd.offer(ctx, fresh)
 	}
+	if r.grouping() {
+		r.groups.listingDone(region)
+	}
 	rd.drain(ctx)
+	p.close()
+	r.formGroups(w.work, region)
 	switch err = listErr; {
 	case err == nil:
 	case errors.Is(err, context.DeadlineExceeded):

@@ -27,6 +27,8 @@ type run struct {
 	zones       func() (map[string][]string, error)                // zones with async replication, by region (read at most once)
 	// mappedPrimaries: secondary disk ID -> the primaries the mapping file names it for.
 	mappedPrimaries map[string][]string
+	groups          groupBook                                // replica groups: the disks the group phase takes over
+	groupLists      map[string]func() ([]cloud.Group, error) // replica groups by region, listed once
 }
 
 func (e *Engine) newRun(ctx context.Context, sweep bool) *run {
@@ -78,9 +80,10 @@ func (p *pacer) wait(ctx context.Context) bool {
 
 // pool runs up to Concurrency disks of one region at once.
 type pool struct {
-	in    chan *item
-	admit context.Context
-	wg    sync.WaitGroup
+	in     chan *item
+	admit  context.Context
+	wg     sync.WaitGroup
+	closed sync.Once
 }
 
 func (r *run) newPool(w window) *pool {
@@ -110,8 +113,9 @@ func (p *pool) send(it *item) bool {
 	}
 }
 
+// close lets the workers finish; it may be called more than once.
 func (p *pool) close() {
-	close(p.in)
+	p.closed.Do(func() { close(p.in) })
 	p.wg.Wait()
 }
 
@@ -131,4 +135,7 @@ func (r *run) work(ctx context.Context, it *item) {
 	res.RequestIDs = append(slices.Clip(it.readIDs), requestIDs()...)
 	res.Duration = time.Since(it.start)
 	it.res = res
+	if r.sweep && r.grouping() {
+		r.groups.worked(it) // the instance's group phase may start now
+	}
 }

@@ -30,6 +30,7 @@ type Options struct {
 	Period              int    // months a PREPAY pair is bought for (1, 2, 3, 6, 12, 24, 36, 60); 0 = DefaultPeriod
 	RPO                 int    // seconds
 	Concurrency         int    // disks handled at once, per region
+	ReplicaGroups       string // GroupsOff ("" too) or GroupsByInstance: one replica group per instance
 
 	// Timing. Zero means the default (see DefaultOptions).
 	DiskWait       time.Duration // longest wait for a disk (or an instance's disks) to show and be ready
@@ -58,6 +59,7 @@ type Result struct {
 	SecondaryDiskID   string  `json:"secondaryDiskId"`
 	SecondaryRegionID string  `json:"secondaryRegionId"`
 	ReplicaPairID     string  `json:"replicaPairId"`
+	ReplicaGroupID    string  `json:"replicaGroupId,omitempty"`
 	Started           bool    `json:"started"`
 	Retryable         bool    `json:"retryable"`
 	// InstanceID is set for disks found through an instance, and for an instance whose disks
