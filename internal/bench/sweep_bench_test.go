@@ -38,7 +38,7 @@ const (
 // against the in-process emulator with 50 ms latency and 40 calls/s per action and region.
 //
 // Knobs: -args -disks=N or ABSR_BENCH_DISKS (default 1000), ABSR_BENCH_MAXQPS,
-// ABSR_BENCH_CONCURRENCY; ABSR_BENCH_HEAPPROFILE=FILE writes a heap profile as the sweep
+// ABSR_BENCH_CONCURRENCY, ABSR_BENCH_GROUPS=instance (replica groups on); ABSR_BENCH_HEAPPROFILE=FILE writes a heap profile as the sweep
 // returns, with its results and the emulator's world still live.
 func BenchmarkSweep(b *testing.B) {
 	n := envInt(b, *disksFlag, "ABSR_BENCH_DISKS", 1000)
@@ -55,7 +55,9 @@ func BenchmarkSweep(b *testing.B) {
 		st.Faults = emulator.Faults{LatencyMs: benchLatencyMs, QPSPerAction: benchQPSPerAction, Seed: 1}
 		srv := emutest.Start(b, st)
 		pool := newPool(b, srv, maxQPS, cloudRetryDefault())
-		e := pairing.New(pool.Client(emulatorCreds()), engineOptions(concurrency))
+		o := engineOptions(concurrency)
+		o.ReplicaGroups = os.Getenv("ABSR_BENCH_GROUPS") // instance: four disks per instance, one group each
+		e := pairing.New(pool.Client(emulatorCreds()), o)
 		ctx := withTimeout(b, 10*time.Minute)
 		runtime.GC()
 		mem := startMemSampler(5 * time.Millisecond)
@@ -84,8 +86,20 @@ func BenchmarkSweep(b *testing.B) {
 				}
 			}
 		}
-		if problems := pairCheck(srv.Snapshot(), n); len(problems) > 0 {
+		snap := srv.Snapshot()
+		if problems := pairCheck(snap, n); len(problems) > 0 {
 			b.Errorf("%d problems, first: %s", len(problems), problems[0])
+		}
+		if o.ReplicaGroups == pairing.GroupsByInstance {
+			grouped := 0
+			for _, p := range snap.Pairs {
+				if p.ReplicaGroupID != "" {
+					grouped++
+				}
+			}
+			if want := (n + 3) / 4; len(snap.Groups) != want || grouped != n {
+				b.Errorf("%d groups holding %d pairs, want %d groups holding %d", len(snap.Groups), grouped, want, n)
+			}
 		}
 		c := srv.Calls()
 		calls += c.Total()
