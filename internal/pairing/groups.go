@@ -492,10 +492,14 @@ func (g *groupJob) join(ctx context.Context, join, mine []*member) {
 		// be stopped first is read before it is stopped, and waited for after.
 		var current map[string]cloud.Pair
 		var err error
-		if slices.Contains(groupAddable, gr.Status) {
+		switch {
+		case slices.Contains(groupAddable, gr.Status) && !slices.ContainsFunc(join, func(m *member) bool { return !slices.Contains(groupAddable, m.pair.Status) }):
+			// The per-disk flow read them created just now; a concurrent add shows as a refused add.
+			waited = true
+		case slices.Contains(groupAddable, gr.Status):
 			current, err = g.waitCreated(ctx, join)
 			waited = true
-		} else {
+		default:
 			current, err = g.r.pairsByID(ctx, g.region, pairIDsOf(join))
 		}
 		if err != nil {
