@@ -5,7 +5,10 @@
 // use the in-memory fakecloud.
 package cloud
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Disk is what the engine needs to know about an ECS disk.
 type Disk struct {
@@ -36,6 +39,11 @@ type Pair struct {
 	DestinationRegionID string
 	DestinationZoneID   string
 	ReplicaGroupID      string // EBS: the replica group the pair is in, or ""
+	// StatusMessage says why a pair is invalid or create_failed (e.g. DeviceSizeChanged).
+	StatusMessage string
+	// LastRecoverPoint is the time of the pair's newest recovery point; zero when the API
+	// gives none (not started yet, or the legacy family, which does not report it).
+	LastRecoverPoint time.Time
 }
 
 // Group is an EBS replica group: pairs of one direction that share one recovery point.

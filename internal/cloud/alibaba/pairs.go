@@ -5,6 +5,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
@@ -114,8 +115,23 @@ func pairFromEBS(rp ebs.ReplicaPair) cloud.Pair {
 		DestinationDiskID:   rp.DestinationDiskId,
 		DestinationRegionID: rp.DestinationRegion,
 		DestinationZoneID:   rp.DestinationZoneId,
+		StatusMessage:       rp.StatusMessage,
+		LastRecoverPoint:    recoverPointTime(rp.LastRecoverPoint),
 		ReplicaGroupID:      rp.ReplicaGroupId,
 	}
+}
+
+// recoverPointTime reads LastRecoverPoint, a Unix timestamp in seconds (as the API reference's
+// examples and DescribeDiskReplicaPairProgress's RecoverPoint show). A value too large to be
+// seconds is taken as milliseconds, the unit some other EBS times use; 0 means none.
+func recoverPointTime(v int64) time.Time {
+	switch {
+	case v <= 0:
+		return time.Time{}
+	case v >= 1e12: // seconds would be past the year 33000
+		return time.UnixMilli(v)
+	}
+	return time.Unix(v, 0)
 }
 
 func (c *client) CreatePair(ctx context.Context, in cloud.CreatePairInput) (string, error) {
