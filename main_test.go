@@ -274,11 +274,14 @@ func checkDisks(t *testing.T, rep handler.Report, want []diskWant) {
 	}
 	// Counted here rather than taken from the handler, so that the check does not grade itself.
 	n := map[pairing.Outcome]int{}
+	h := map[pairing.Health]int{}
 	for _, r := range rep.Results {
 		n[r.Outcome]++
+		h[r.Health]++
 	}
 	s := handler.Summary{Paired: n[pairing.Paired], Planned: n[pairing.Planned], AlreadyPaired: n[pairing.AlreadyPaired],
-		Skipped: n[pairing.Skipped], Failed: n[pairing.Failed]}
+		Skipped: n[pairing.Skipped], Failed: n[pairing.Failed],
+		Healthy: h[pairing.HealthOK], Lagging: h[pairing.HealthLagging], Unhealthy: h[pairing.HealthUnhealthy]}
 	if rep.Summary != s {
 		t.Errorf("summary %+v, the results count %+v", rep.Summary, s)
 	}

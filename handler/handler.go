@@ -185,7 +185,8 @@ func (h *Handler) finish(log *slog.Logger, ev intake.Event, report *Report, runE
 		"eventId", ev.ID, "eventSource", ev.Source, "eventName", ev.Name,
 		"disks", len(report.Results), "paired", report.Summary.Paired, "planned", report.Summary.Planned,
 		"alreadyPaired", report.Summary.AlreadyPaired, "skipped", report.Summary.Skipped,
-		"failed", report.Summary.Failed, "retryable", retryable, "apiCalls", calls,
+		"failed", report.Summary.Failed, "healthy", report.Summary.Healthy, "lagging", report.Summary.Lagging,
+		"unhealthy", report.Summary.Unhealthy, "retryable", retryable, "apiCalls", calls,
 		"durationMs", time.Since(start).Milliseconds(), "goroutines", runtime.NumGoroutine(),
 	}
 	if runErr != nil {
@@ -205,8 +206,10 @@ func (h *Handler) finish(log *slog.Logger, ev intake.Event, report *Report, runE
 }
 
 func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool) {
+	// A failed disk and a pair that is lagging or unhealthy are WARN lines: what an SLS alert
+	// watches (README, "Alerts").
 	level := slog.LevelInfo
-	if r.Outcome == pairing.Failed {
+	if r.Outcome == pairing.Failed || r.Health == pairing.HealthLagging || r.Health == pairing.HealthUnhealthy {
 		level = slog.LevelWarn
 	}
 	attrs := []slog.Attr{
@@ -223,6 +226,13 @@ func logResult(log *slog.Logger, ev intake.Event, r pairing.Result, dryRun bool)
 	}
 	if r.ReplicaGroupID != "" {
 		attrs = append(attrs, slog.String("replicaGroupId", r.ReplicaGroupID))
+	}
+	if r.Health != "" {
+		attrs = append(attrs, slog.String("health", string(r.Health)), slog.String("pairStatus", r.PairStatus),
+			slog.String("statusMessage", r.StatusMessage))
+		if r.RecoveryPointAgeSeconds != nil {
+			attrs = append(attrs, slog.Int64("recoveryPointAgeSeconds", *r.RecoveryPointAgeSeconds))
+		}
 	}
 	log.LogAttrs(context.Background(), level, "disk", attrs...)
 }

@@ -26,13 +26,16 @@ type IgnoredEvent struct {
 	Reason string    `json:"reason"`
 }
 
-// Summary counts results by outcome.
+// Summary counts results by outcome, and the disks with a pair by its health.
 type Summary struct {
 	Paired        int `json:"paired"`
 	Planned       int `json:"planned"`
 	AlreadyPaired int `json:"already_paired"`
 	Skipped       int `json:"skipped"`
 	Failed        int `json:"failed"`
+	Healthy       int `json:"healthy"`
+	Lagging       int `json:"lagging"`
+	Unhealthy     int `json:"unhealthy"`
 }
 
 func summarize(results []pairing.Result) Summary {
@@ -49,6 +52,14 @@ func summarize(results []pairing.Result) Summary {
 			s.Skipped++
 		case pairing.Failed:
 			s.Failed++
+		}
+		switch r.Health {
+		case pairing.HealthOK:
+			s.Healthy++
+		case pairing.HealthLagging:
+			s.Lagging++
+		case pairing.HealthUnhealthy:
+			s.Unhealthy++
 		}
 	}
 	return s

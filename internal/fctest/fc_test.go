@@ -50,12 +50,14 @@ func pairOf(emu *emulator.Server, disk string) (emulator.Pair, bool) {
 	return emulator.Pair{}, false
 }
 
-// reportKeys are the report's fields in design.md, in order; result and summary likewise.
+// reportKeys are the report's fields in design.md, in order; result and summary likewise,
+// with the health fields its December contracts add.
 var (
-	reportKeys  = []string{"event", "dryRun", "results", "summary"}
-	eventKeys   = []string{"id", "source", "type", "name"}
-	resultKeys  = []string{"diskId", "regionId", "outcome", "reason", "message", "secondaryDiskId", "secondaryRegionId", "replicaPairId", "started", "retryable"}
-	summaryKeys = []string{"paired", "planned", "already_paired", "skipped", "failed"}
+	reportKeys = []string{"event", "dryRun", "results", "summary"}
+	eventKeys  = []string{"id", "source", "type", "name"}
+	resultKeys = []string{"diskId", "regionId", "outcome", "reason", "message", "secondaryDiskId", "secondaryRegionId", "replicaPairId", "started", "retryable",
+		"pairStatus", "recoveryPointAgeSeconds", "health"}
+	summaryKeys = []string{"paired", "planned", "already_paired", "skipped", "failed", "healthy", "lagging", "unhealthy"}
 )
 
 // objectKeys decodes a JSON object and returns its keys in document order.
@@ -145,8 +147,12 @@ func decodeReport(t *testing.T, a fcstub.Answer) report {
 
 func wantSummary(t *testing.T, got map[string]int, outcome string, n int) {
 	t.Helper()
-	want := map[string]int{"paired": 0, "planned": 0, "already_paired": 0, "skipped": 0, "failed": 0}
+	want := map[string]int{"paired": 0, "planned": 0, "already_paired": 0, "skipped": 0, "failed": 0,
+		"healthy": 0, "lagging": 0, "unhealthy": 0}
 	want[outcome] = n
+	if outcome == "paired" || outcome == "already_paired" { // the world's pairs replicate and keep up
+		want["healthy"] = n
+	}
 	if !maps.Equal(got, want) {
 		t.Errorf("summary %v, want %v", got, want)
 	}

@@ -141,17 +141,24 @@ func (r *run) prefetchSecondaries(ctx context.Context, region string, eligible [
 	if len(candidates) == 0 {
 		return // no pair listing for disks that will not need one
 	}
-	idx, err := r.pairsIn(ctx, region)
-	if err != nil {
-		return
+	// A run that lists pairs leaves out the secondaries of disks already paired; an event does
+	// not list them (see listsPairs) and reads every named secondary in one batch.
+	var idx *pairIndex
+	if r.listsPairs(ctx) {
+		var err error
+		if idx, err = r.pairsIn(ctx, region); err != nil {
+			return
+		}
 	}
 	want := map[string][]string{}
 	for _, c := range candidates {
-		if _, paired := idx.bySource[c.id]; paired {
-			continue
-		}
-		if _, paired := idx.byDest[c.id]; paired {
-			continue
+		if idx != nil {
+			if _, paired := idx.bySource[c.id]; paired {
+				continue
+			}
+			if _, paired := idx.byDest[c.id]; paired {
+				continue
+			}
 		}
 		r.mu.Lock()
 		_, known := r.secondaries[c.ref.Region+"/"+c.ref.DiskID]

@@ -48,7 +48,7 @@ func (r *run) process(ctx context.Context, it *item) Result {
 	// 4. The secondary.
 	plan, res := r.resolveSecondary(ctx, it, d)
 	if res != nil {
-		return *res
+		return r.unlessPaired(ctx, it, d, *res)
 	}
 	// 5. Validation.
 	if plan.disk != nil {
@@ -68,6 +68,20 @@ func (r *run) process(ctx context.Context, it *item) Result {
 	}
 	// 7. Create (the secondary first, when there is none yet), start, mark.
 	if plan.create != nil {
+		if !r.listsPairs(ctx) {
+			// Nothing is bought for a disk that is in a pair already: an event reads its region's
+			// pairs here, the one path that spends money before the create answers.
+			idx, err := r.pairsIn(ctx, d.RegionID)
+			if err != nil {
+				return it.fail(ctx, err, "listing replica pairs in "+d.RegionID+" before creating a secondary")
+			}
+			if p, ok := idx.bySource[d.ID]; ok {
+				return r.complete(ctx, it, d, p)
+			}
+			if p, ok := idx.byDest[d.ID]; ok {
+				return isSecondaryOf(it, p)
+			}
+		}
 		sec, res := r.createSecondary(ctx, it, d, *plan.create)
 		if res != nil {
 			return *res
@@ -108,18 +122,17 @@ func (r *run) existingPair(ctx context.Context, it *item, d cloud.Disk) (Result,
 	if it.confirmed != nil { // confirmed by ID: no listing needed
 		return r.complete(ctx, it, d, *it.confirmed), true
 	}
-	idx, err := r.pairsIn(ctx, d.RegionID)
-	if err != nil {
-		return it.fail(ctx, err, "listing replica pairs in "+d.RegionID), true
-	}
-	if p, ok := idx.bySource[d.ID]; ok {
-		return r.complete(ctx, it, d, p), true
-	}
-	if p, ok := idx.byDest[d.ID]; ok {
-		res := it.result(Skipped, ReasonIsSecondary,
-			fmt.Sprintf("disk is the secondary of pair %s (primary %s in %s)", p.ID, p.SourceDiskID, p.SourceRegionID))
-		res.ReplicaPairID = p.ID
-		return res, true
+	if r.listsPairs(ctx) { // an event's create is the check (see listsPairs)
+		idx, err := r.pairsIn(ctx, d.RegionID)
+		if err != nil {
+			return it.fail(ctx, err, "listing replica pairs in "+d.RegionID), true
+		}
+		if p, ok := idx.bySource[d.ID]; ok {
+			return r.complete(ctx, it, d, p), true
+		}
+		if p, ok := idx.byDest[d.ID]; ok {
+			return isSecondaryOf(it, p), true
+		}
 	}
 	if primary := d.Tags[TagPrimaryDisk]; primary != "" {
 		return it.result(Skipped, ReasonIsSecondary,
@@ -132,7 +145,8 @@ func (r *run) existingPair(ctx context.Context, it *item, d cloud.Disk) (Result,
 	return Result{}, false
 }
 
-// checkSecondary is step 5 for secondary s: done, with the result, when s fails validation, or
+// checkSecondary is step 5 for secondary s: done, with the result, when s fails validation (for
+// an event, unless the disk turns out to be paired already: unlessPaired), or
 // when s is in a pair with d already (paired since d's own listing was read: a concurrent
 // delivery got there first), which is then completed.
 func (r *run) checkSecondary(ctx context.Context, it *item, d, s cloud.Disk) (Result, bool) {
@@ -141,13 +155,64 @@ func (r *run) checkSecondary(ctx context.Context, it *item, d, s cloud.Disk) (Re
 	case existing != nil:
 		return r.complete(ctx, it, d, *existing), true
 	case res != nil:
-		return *res, true
+		return r.unlessPaired(ctx, it, d, *res), true
 	}
 	return Result{}, false
 }
 
-// complete finishes what an earlier attempt left of the primary's existing pair: start it,
-// mark the primary. With nothing left to do the disk is already_paired.
+// listsPairs tells how this run learns whether a disk is in a pair. A sweep lists each region's
+// pairs once for all its disks, and a dry run, which cannot ask CreateDiskReplicaPair, lists
+// them too. An event does not read the pairs of two regions for one disk: a marked disk is
+// confirmed by ID (prefetchMarkedPairs), and for the others CreateDiskReplicaPair, which takes
+// a ClientToken and refuses a disk that is in a pair already, is the check; the pairs are listed
+// only to explain a refusal or a disk that cannot be paired (unlessPaired, explainCreate).
+//
+// The legacy family cannot read a pair by ID (its marks cannot be confirmed) and its create takes
+// no ClientToken: there, events list the pairs as sweeps do.
+func (r *run) listsPairs(ctx context.Context) bool {
+	if r.sweep || r.opts.DryRun {
+		return true
+	}
+	r.byIDOnce.Do(func() {
+		// An empty PairsByID sends nothing: the legacy family answers errors.ErrUnsupported at once.
+		_, err := r.api.PairsByID(ctx, "", nil)
+		r.noByID = errors.Is(err, errors.ErrUnsupported)
+	})
+	return r.noByID
+}
+
+// isSecondaryOf is the result of a disk that is the secondary of pair p.
+func isSecondaryOf(it *item, p cloud.Pair) Result {
+	res := it.result(Skipped, ReasonIsSecondary,
+		fmt.Sprintf("disk is the secondary of pair %s (primary %s in %s)", p.ID, p.SourceDiskID, p.SourceRegionID))
+	res.ReplicaPairID = p.ID
+	return res
+}
+
+// unlessPaired returns, for an event's disk that cannot be paired as it is (no secondary, an
+// unusable one), what its region's pairs say instead when it is in one: a pair made in the
+// console, say, whose secondary nothing names. A run that listed the pairs already returns res.
+func (r *run) unlessPaired(ctx context.Context, it *item, d cloud.Disk, res Result) Result {
+	if r.listsPairs(ctx) || res.Retryable {
+		return res
+	}
+	idx, err := r.pairsIn(ctx, d.RegionID)
+	if err != nil { // whether the disk is paired is unknown: that is the answer
+		return it.fail(ctx, err, "listing replica pairs in "+d.RegionID+" (to tell whether the disk is paired)")
+	}
+	if p, ok := idx.bySource[d.ID]; ok {
+		return r.complete(ctx, it, d, p)
+	}
+	if p, ok := idx.byDest[d.ID]; ok {
+		return isSecondaryOf(it, p)
+	}
+	return res
+}
+
+// complete finishes what an earlier attempt (or someone in the console) left of the primary's
+// existing pair: start it, mark the primary. Starting it is this invocation's doing, so the
+// disk is paired; a pair that runs already is already_paired, also when only the mark had to
+// be added, and also in a dry run.
 func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair) Result {
 	grouped := r.joinGroupLater(it, d, p) // then the group phase starts it
 	needStart := r.opts.Start && !grouped && slices.Contains(startable, p.Status)
@@ -156,52 +221,96 @@ func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair
 		res := it.result(o, reason, msg)
 		res.SecondaryDiskID, res.SecondaryRegionID, res.ReplicaPairID = p.DestinationDiskID, p.DestinationRegionID, p.ID
 		res.Started = slices.Contains(replicating, p.Status)
+		return r.withHealth(res, p)
+	}
+	state := fmt.Sprintf("pair %s with %s in %s is %s", p.ID, p.DestinationDiskID, p.DestinationRegionID, p.Status)
+	if p.StatusMessage != "" {
+		state += " (" + p.StatusMessage + ")"
+	}
+	markNote := fmt.Sprintf("tag the primary %s=%s", TagReplicaPair, p.ID)
+	switch {
+	case !needStart && !needMark:
+		res := base(AlreadyPaired, "", state)
+		if res.Health == HealthUnhealthy {
+			res.Message += "; it needs an operator"
+		}
 		return res
-	}
-	if !needStart && !needMark {
-		msg := fmt.Sprintf("pair %s with %s in %s is %s", p.ID, p.DestinationDiskID, p.DestinationRegionID, p.Status)
-		if strings.HasSuffix(p.Status, "_failed") || p.Status == "invalid" {
-			msg += "; it needs an operator"
+	case r.opts.DryRun && needStart:
+		todo := "start it"
+		if needMark {
+			todo += " and " + markNote
 		}
-		return base(AlreadyPaired, "", msg)
-	}
-	var todo []string
-	if needStart {
-		todo = append(todo, "start it")
-	}
-	if needMark {
-		todo = append(todo, fmt.Sprintf("tag the primary %s=%s", TagReplicaPair, p.ID))
-	}
-	if r.opts.DryRun {
-		return base(Planned, "", fmt.Sprintf("pair %s exists (%s); would %s", p.ID, p.Status, strings.Join(todo, " and ")))
-	}
-	res := base(Paired, "", fmt.Sprintf("completed an earlier attempt on pair %s: %s", p.ID, strings.Join(todo, ", ")))
-	if needStart {
-		if err := r.startPair(ctx, d.RegionID, p.ID, p.Status); err != nil {
-			failed := it.fail(ctx, err, "starting existing pair "+p.ID)
-			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
-			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID = res.SecondaryDiskID, res.SecondaryRegionID, p.ID
-			return failed
-		}
-		res.Started = true
-	}
-	if needMark {
+		return base(Planned, "", fmt.Sprintf("pair %s exists (%s); would %s", p.ID, p.Status, todo))
+	case r.opts.DryRun:
+		return base(AlreadyPaired, "", state+"; would "+markNote+" (the mark is missing)")
+	case !needStart: // only the mark was missing
+		res := base(AlreadyPaired, "", state+"; the mark was missing: "+markNote+" done")
 		if err := r.mark(ctx, d, p.ID); err != nil {
 			failed := it.fail(ctx, err, fmt.Sprintf("pair %s is in place; marking the primary", p.ID))
 			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID, failed.Started = res.SecondaryDiskID, res.SecondaryRegionID, p.ID, res.Started
-			return failed
+			return r.withHealth(failed, p)
 		}
+		res.Message = state + "; the primary was not marked, so tagged it " + TagReplicaPair + "=" + p.ID
+		return res
 	}
+	done := []string{fmt.Sprintf("started existing pair %s with %s in %s (it was %s)", p.ID, p.DestinationDiskID, p.DestinationRegionID, p.Status)}
+	res := base(Paired, "", "")
+	if err := r.startPair(ctx, d.RegionID, p.ID, p.Status); err != nil {
+		failed := it.fail(ctx, err, "starting existing pair "+p.ID)
+		failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
+		failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID = res.SecondaryDiskID, res.SecondaryRegionID, p.ID
+		return r.withHealth(failed, p)
+	}
+	res.Started = true
+	p.Status = statusAfterStart(p.Status)
+	res = r.withHealth(res, p)
+	if needMark {
+		if err := r.mark(ctx, d, p.ID); err != nil {
+			failed := it.fail(ctx, err, fmt.Sprintf("pair %s is started; marking the primary", p.ID))
+			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID, failed.Started = res.SecondaryDiskID, res.SecondaryRegionID, p.ID, res.Started
+			return r.withHealth(failed, p)
+		}
+		done = append(done, "primary marked")
+	}
+	res.Message = strings.Join(done, "; ")
 	return res
+}
+
+// statusAfterStart is the status a successful StartDiskReplicaPair moves a pair in status to:
+// initial_syncing (EBS, from created or stopped) or active (the legacy family, from inactive).
+// The function reports it without reading the pair again.
+func statusAfterStart(status string) string {
+	if status == "inactive" || status == "paused" {
+		return "active"
+	}
+	return "initial_syncing"
 }
 
 // maxGenerations bounds how many stale replayed answers one disk follows in one invocation.
 const maxGenerations = 3
 
+// createToken is the ClientToken of the create that pairs d with s. A primary still marked
+// with a pair (dr:replica-pair) is past that pair's generation: the mark names a pair that is
+// not d's live pair, or the create would not be sent, so the token is the one a replayed
+// answer naming that pair would lead to (nextToken). It is also what keeps a token fresh after
+// an event's create was refused because the disk was paired already (see refusedPair): that
+// refusal, which a service may remember for the token, is never met again once the pair the
+// mark names is gone.
+func createToken(d, s cloud.Disk) string {
+	t := pairToken(d.RegionID, d.ID, s.RegionID, s.ID, attemptOf(d))
+	if mark := d.Tags[TagReplicaPair]; mark != "" {
+		t = nextToken(t, mark)
+	}
+	return t
+}
+
 // createPair creates, starts and marks the pair. Every call carries a token derived from the
 // change itself, so a retry or a duplicate delivery converges on the same pair. The ID the API
 // answers is believed only when that pair exists now: a token's replayed answer may name a pair
 // deleted since, and then the next generation's token asks for a new one (see names.go).
+//
+// For an event, the create is also the check that the disk is not paired already (one pair per
+// disk; see listsPairs): a refusal is explained from the current pairs (refusedPair).
 func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source string) Result {
 	o := r.opts
 	in := cloud.CreatePairInput{
@@ -217,24 +326,25 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 		Bandwidth:           o.Bandwidth,
 		Period:              o.Period,
 		RPO:                 o.RPO,
-		ClientToken:         pairToken(d.RegionID, d.ID, s.RegionID, s.ID, attemptOf(d)),
+		ClientToken:         createToken(d, s),
 	}
 	with := func(res Result) Result {
 		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
 		return res
 	}
 	var stale []string // pair IDs replayed for earlier generations' tokens, gone now
-	var pairID string
+	var pair cloud.Pair
 	for {
 		id, err := r.api.CreatePair(ctx, in)
 		if err != nil {
-			return with(r.refusedPair(ctx, it, d, in, err))
+			return r.refusedPair(ctx, it, d, s, in, err)
 		}
 		if id == "" {
 			return with(it.result(Failed, ReasonAPIError, "CreateDiskReplicaPair answered without a pair ID"))
 		}
-		// Read the pair by ID (waiting while it is creating, when it is to be started).
-		err = r.awaitCreated(ctx, d.RegionID, id, o.Start)
+		// Read the pair by ID (waiting while it is creating, when it is to be started): the
+		// health fields come from this read too.
+		p, err := r.awaitCreated(ctx, d.RegionID, id, o.Start)
 		var gone *errPairGone
 		if !errors.As(err, &gone) {
 			if err != nil {
@@ -242,7 +352,7 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 				failed.ReplicaPairID = id
 				return failed
 			}
-			pairID = id
+			pair = p
 			break
 		}
 		stale = append(stale, id)
@@ -254,70 +364,132 @@ func (r *run) createPair(ctx context.Context, it *item, d, s cloud.Disk, source 
 		}
 		in.ClientToken = nextToken(in.ClientToken, id)
 	}
+	pairID := pair.ID
+	if pair.Status != "creating" && pair.Status != "created" && pair.Status != "inactive" {
+		// A token's answer for a pair an earlier attempt made and started: that pair is
+		// completed (already_paired when it runs), not counted as made now.
+		return r.complete(ctx, it, d, pair)
+	}
 	done := []string{fmt.Sprintf("paired with %s in %s (secondary from %s) as %s", s.ID, s.RegionID, source, pairID)}
 	if len(stale) > 0 {
 		done = append(done, fmt.Sprintf("the pair a ClientToken replayed no longer exists (%s)", strings.Join(stale, ", ")))
 	}
 	res := with(it.result(Paired, "", ""))
 	res.ReplicaPairID = pairID
-	status := "creating"
-	if o.Start {
-		status = "created" // awaitCreated waited for created
-	}
-	grouped := r.joinGroupLater(it, d, cloud.Pair{ID: pairID, Status: status, SourceDiskID: d.ID, SourceRegionID: d.RegionID,
-		SourceZoneID: d.ZoneID, DestinationDiskID: s.ID, DestinationRegionID: s.RegionID, DestinationZoneID: s.ZoneID})
+	// The pair as read, with the disks' places filled in (the legacy family's is not read).
+	pair.SourceDiskID, pair.SourceRegionID, pair.SourceZoneID = d.ID, d.RegionID, d.ZoneID
+	pair.DestinationDiskID, pair.DestinationRegionID, pair.DestinationZoneID = s.ID, s.RegionID, s.ZoneID
+	grouped := r.joinGroupLater(it, d, pair) // then the group phase starts it
 	if o.Start && !grouped {
-		if err := r.startPair(ctx, d.RegionID, pairID, "created"); err != nil { // awaitCreated waited for created
+		if err := r.startPair(ctx, d.RegionID, pairID, pair.Status); err != nil {
 			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; starting it", pairID)))
 			failed.Retryable = failed.Retryable || pairNotReady(err) // still settling: a retry starts it
 			failed.ReplicaPairID = pairID
-			return failed
+			return r.withHealth(failed, pair)
 		}
 		res.Started = true
+		pair.Status = statusAfterStart(pair.Status)
 		done = append(done, "started")
 	}
 	if o.MarkPrimary {
 		if err := r.mark(ctx, d, pairID); err != nil {
 			failed := with(it.fail(ctx, err, fmt.Sprintf("pair %s created; marking the primary", pairID)))
 			failed.ReplicaPairID, failed.Started = pairID, res.Started
-			return failed
+			return r.withHealth(failed, pair)
 		}
 		done = append(done, "primary marked")
 	}
 	res.Message = strings.Join(done, "; ")
-	return res
+	return r.withHealth(res, pair)
 }
 
-// refusedPair decides a CreateDiskReplicaPair that failed. A concurrent delivery of the same
-// event, or an earlier attempt whose answer was lost, may have created the pair meanwhile (the
-// legacy API has no ClientToken and refuses a second pair): when the primary is in a pair now,
-// that one is finished, as a later delivery would. When that re-read fails, nothing is known,
-// and the result is retryable. A refusal raises the primary's attempt (see raiseAttempt).
-func (r *run) refusedPair(ctx context.Context, it *item, d cloud.Disk, in cloud.CreatePairInput, err error) Result {
-	p, found, readErr := r.currentPair(ctx, d.RegionID, func(p cloud.Pair) bool { return p.SourceDiskID == d.ID })
-	if found {
-		return r.complete(ctx, it, d, p)
+// refusedPair decides a CreateDiskReplicaPair that failed, from the current pairs (read again,
+// past the invocation's cached listings; see explainCreate):
+//   - the primary is in a pair: a concurrent delivery, an earlier attempt whose answer was lost
+//     (the legacy API has no ClientToken and refuses a second pair), or, for an event, whose
+//     create is the check, a pair made in the console: that pair is finished, as a later
+//     delivery would, and reported (already_paired when it runs). This is the one-pair-per-disk
+//     rule answering, not a refusal of the change: the attempt is not raised, and the refused
+//     token is not met again, because the next create for this primary is sent only once that
+//     pair is gone, and the mark complete writes moves the token on (createToken);
+//   - the primary is the secondary of a pair: is_secondary, likewise;
+//   - the secondary is in another pair: a refusal of this change whose cause an operator may
+//     fix, so the primary's attempt is raised (raiseAttempt);
+//   - nothing explains it: the refusal stands, named as explainRefusal can, and raises the
+//     primary's attempt.
+//
+// When the re-read fails, nothing is known and the result is retryable.
+func (r *run) refusedPair(ctx context.Context, it *item, d, s cloud.Disk, in cloud.CreatePairInput, err error) Result {
+	with := func(res Result) Result {
+		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
+		return res
 	}
-	res := explainRefusal(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", in.DestinationDiskID, in.DestinationRegionID)), d, in, err)
+	explained, ok, readErr := r.explainCreate(ctx, it, d, s)
+	if ok {
+		return explained
+	}
+	res := with(explainRefusal(it.fail(ctx, err, fmt.Sprintf("creating the pair with %s in %s", in.DestinationDiskID, in.DestinationRegionID)), d, in, err))
 	res.Retryable = res.Retryable || pairNotReady(err) // a disk in transition since it was read
 	if res.Reason == ReasonAPIError && readErr == nil {
 		// Refused for a reason the function did not know: a zone without async replication?
 		for _, z := range []struct{ region, zone, role string }{{d.RegionID, d.ZoneID, "the primary is in"}, {in.DestinationRegionID, in.DestinationZoneID, "the secondary is in"}} {
 			if zr := r.checkZone(ctx, it, d, z.region, z.zone, z.role, true); zr != nil {
 				zr.Message += "; the API said: " + err.Error() + r.raiseAttempt(ctx, d)
-				return *zr
+				return with(*zr)
 			}
 		}
 	}
 	if readErr != nil {
 		res.Retryable = true
-		res.Message += fmt.Sprintf("; re-reading the primary's pairs failed too (%v), so another delivery may have paired it: retry", readErr)
+		res.Message += fmt.Sprintf("; re-reading the pairs failed too (%v), so another delivery may have paired it: retry", readErr)
 		return res
 	}
 	if !res.Retryable {
 		res.Message += r.raiseAttempt(ctx, d)
 	}
 	return res
+}
+
+// explainCreate explains a refused CreateDiskReplicaPair from the current pairs: the primary is
+// in a pair now (completed), it is the secondary of one, or the secondary is in another pair
+// (the attempt is raised: see refusedPair). The primary's region is listed first; the
+// secondary's only when it is another region and the first did not explain the refusal. It
+// returns the listing's error when a region could not be read.
+func (r *run) explainCreate(ctx context.Context, it *item, d, s cloud.Disk) (Result, bool, error) {
+	regions := []string{d.RegionID}
+	if s.RegionID != d.RegionID {
+		regions = append(regions, s.RegionID)
+	}
+	for _, region := range regions {
+		if err := ctx.Err(); err != nil {
+			return Result{}, false, err
+		}
+		pairs, err := r.api.ListPairs(ctx, region)
+		if err != nil {
+			return Result{}, false, err
+		}
+		find := func(match func(cloud.Pair) bool) (cloud.Pair, bool) {
+			i := slices.IndexFunc(pairs, func(p cloud.Pair) bool { return p.Status != pairDeleted && match(p) })
+			if i < 0 {
+				return cloud.Pair{}, false
+			}
+			return pairs[i], true
+		}
+		if p, ok := find(func(p cloud.Pair) bool { return p.SourceDiskID == d.ID }); ok {
+			return r.complete(ctx, it, d, p), true, nil
+		}
+		if p, ok := find(func(p cloud.Pair) bool { return p.DestinationDiskID == d.ID }); ok {
+			return isSecondaryOf(it, p), true, nil
+		}
+		if p, ok := find(func(p cloud.Pair) bool { return p.SourceDiskID == s.ID || p.DestinationDiskID == s.ID }); ok {
+			res := it.result(Failed, ReasonSecondaryInPair, fmt.Sprintf("secondary %s is already in pair %s (%s -> %s)",
+				s.ID, p.ID, p.SourceDiskID, p.DestinationDiskID))
+			res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
+			res.Message += r.raiseAttempt(ctx, d)
+			return res, true, nil
+		}
+	}
+	return Result{}, false, nil
 }
 
 // attemptOf is the primary's attempt: its dr:attempt tag, "" when it has none.
@@ -402,7 +574,7 @@ func (r *run) replicatingNow(ctx context.Context, region, pairID string) bool {
 // status is what the caller last knew of the pair (a pair just created: creating).
 func (r *run) startPair(ctx context.Context, region, pairID, status string) error {
 	if status == "creating" {
-		if err := r.awaitCreated(ctx, region, pairID, true); err != nil {
+		if _, err := r.awaitCreated(ctx, region, pairID, true); err != nil {
 			return err
 		}
 	}
@@ -441,29 +613,30 @@ type errPairGone struct{ pairID string }
 func (e *errPairGone) Error() string { return fmt.Sprintf("pair %s does not exist", e.pairID) }
 
 // awaitCreated reads pair pairID by ID and, when wait, waits bounded (DiskWait, within the
-// deadline, with backoff) while it is `creating`. A pair that is not listed is gone
-// (errPairGone): an answer is believed only when what it names exists. The legacy family cannot
-// read a pair by ID and has no creating status: there, Start's own refusal is what tells.
-func (r *run) awaitCreated(ctx context.Context, region, pairID string, wait bool) error {
+// deadline, with backoff) while it is `creating`, and returns the pair read. A pair that is not
+// listed is gone (errPairGone): an answer is believed only when what it names exists. The
+// legacy family cannot read a pair by ID and has no creating status: its new pair is returned
+// inactive, and Start's own refusal is what tells.
+func (r *run) awaitCreated(ctx context.Context, region, pairID string, wait bool) (cloud.Pair, error) {
 	pace := r.pace()
 	begin := time.Now()
 	for {
 		pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
 		if errors.Is(err, errors.ErrUnsupported) {
-			return nil // the legacy family cannot read by ID: Start's refusal tells
+			return cloud.Pair{ID: pairID, Status: "inactive", SourceRegionID: region}, nil
 		}
 		if err != nil {
-			return err
+			return cloud.Pair{}, err
 		}
 		i := slices.IndexFunc(pairs, func(p cloud.Pair) bool { return p.ID == pairID && p.Status != pairDeleted })
 		if i < 0 {
-			return &errPairGone{pairID: pairID}
+			return cloud.Pair{}, &errPairGone{pairID: pairID}
 		}
 		if !wait || pairs[i].Status != "creating" {
-			return nil
+			return pairs[i], nil
 		}
 		if !pace.wait(ctx) {
-			return &errPairCreating{pairID: pairID, waited: time.Since(begin)}
+			return cloud.Pair{}, &errPairCreating{pairID: pairID, waited: time.Since(begin)}
 		}
 	}
 }

@@ -212,7 +212,15 @@ func testConcurrencyBound(t *testing.T) {
 	}
 }
 
+// A sweep (and a dry run) lists each region's pairs once, however many disks ask; an event
+// lists none (CreateDiskReplicaPair is the check).
 func TestPairListingOncePerRegion(t *testing.T) {
+	for _, dryRun := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dryRun=%v", dryRun), func(t *testing.T) { testPairListingOncePerRegion(t, dryRun) })
+	}
+}
+
+func testPairListingOncePerRegion(t *testing.T, dryRun bool) {
 	c := fakecloud.New()
 	var ids []string
 	for i := range 12 {
@@ -222,14 +230,20 @@ func TestPairListingOncePerRegion(t *testing.T) {
 		c.AddDisk(secondary(id + "-s"))
 	}
 	c.Delay(fakecloud.ListPairs, 5*time.Millisecond) // concurrent disks ask while it runs
-	results := pairing.New(c, testOptions()).Pair(context.Background(), []pairing.Target{disksIn(src, ids...)})
+	o := testOptions()
+	o.DryRun = dryRun
+	results := pairing.New(c, o).Pair(context.Background(), []pairing.Target{disksIn(src, ids...)})
+	want, listings := pairing.Paired, 0
+	if dryRun {
+		want, listings = pairing.Planned, 2 // source and destination region once each
+	}
 	for _, r := range results {
-		if r.Outcome != pairing.Paired {
+		if r.Outcome != want {
 			t.Errorf("%s: %s/%s %s", r.DiskID, r.Outcome, r.Reason, r.Message)
 		}
 	}
-	if n := c.Count(fakecloud.ListPairs); n != 2 {
-		t.Errorf("ListPairs called %d times, want 2 (source and destination region once each)", n)
+	if n := c.Count(fakecloud.ListPairs); n != listings {
+		t.Errorf("ListPairs called %d times, want %d", n, listings)
 	}
 	if n := c.Count(fakecloud.DescribeDisks); n != 2 {
 		t.Errorf("DescribeDisks called %d times, want 2 (primaries, then named secondaries, batched)", n)

@@ -31,6 +31,8 @@ const (
 	DefaultDiskWait         = 20 * time.Second
 	DefaultPollInterval     = 500 * time.Millisecond
 	DefaultDeadlineMargin   = 2 * time.Second
+	// DefaultMaxRecoveryPointAge: a recovery point older than twice the 900 s RPO is lagging.
+	DefaultMaxRecoveryPointAge = 1800 * time.Second
 
 	// MaxConcurrency caps Options.Concurrency; more parallel disks per region only buys throttling.
 	MaxConcurrency = 64
@@ -54,6 +56,8 @@ func DefaultOptions() Options {
 		DiskWait:         DefaultDiskWait,
 		PollInterval:     DefaultPollInterval,
 		DeadlineMargin:   DefaultDeadlineMargin,
+
+		MaxRecoveryPointAge: DefaultMaxRecoveryPointAge,
 	}
 }
 
@@ -86,6 +90,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DeadlineMargin == 0 {
 		o.DeadlineMargin = DefaultDeadlineMargin
+	}
+	if o.MaxRecoveryPointAge == 0 {
+		o.MaxRecoveryPointAge = DefaultMaxRecoveryPointAge
 	}
 	return o
 }
@@ -153,6 +160,9 @@ func (o Options) Validate() error {
 	}
 	if o.DiskWait < 0 || o.PollInterval < 0 || o.DeadlineMargin < 0 {
 		bad("DiskWait, PollInterval and DeadlineMargin must not be negative")
+	}
+	if o.MaxRecoveryPointAge < time.Second {
+		bad("MaxRecoveryPointAge %s: must be at least one second", o.MaxRecoveryPointAge)
 	}
 	return errors.Join(errs...)
 }

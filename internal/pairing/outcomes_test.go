@@ -167,7 +167,7 @@ func TestOutcomes(t *testing.T) {
 					DestinationDiskID: "d-s", DestinationRegionID: dst})
 			},
 			want: want{outcome: pairing.Paired, secondary: "d-s", started: true, pairs: 1, primaryMark: true,
-				msgContains: "completed an earlier attempt"},
+				msgContains: "started existing pair"},
 		},
 		{
 			name: "healing: legacy pair left inactive, already marked",
@@ -177,7 +177,7 @@ func TestOutcomes(t *testing.T) {
 				c.AddPair(cloud.Pair{ID: "pair-1", Status: "inactive", SourceDiskID: "d-p", SourceRegionID: src,
 					DestinationDiskID: "d-s", DestinationRegionID: dst})
 			},
-			want: want{outcome: pairing.Paired, started: true, pairs: 1, primaryMark: true, msgContains: "start it"},
+			want: want{outcome: pairing.Paired, started: true, pairs: 1, primaryMark: true, msgContains: "started existing pair"},
 		},
 		{
 			name: "created pair with Start off is already paired",
@@ -253,8 +253,21 @@ func TestOutcomes(t *testing.T) {
 			want:  want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryAttached, msgContains: "i-sh", noChangeCall: true},
 		},
 		{
-			name: "secondary in another pair",
+			// An event lists no pairs before creating: the create's refusal (one pair per disk) is
+			// the check, and the listing explains it. Nothing changes.
+			name: "secondary in another pair: the create is refused and explained",
 			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
+				c.AddDisk(secondary("d-s"))
+				c.AddPair(cloud.Pair{ID: "pair-z", Status: "normal", SourceDiskID: "d-z", SourceRegionID: other,
+					DestinationDiskID: "d-s", DestinationRegionID: dst})
+			},
+			want: want{outcome: pairing.Failed, reason: pairing.ReasonSecondaryInPair, msgContains: "pair-z", pairs: 1},
+		},
+		{
+			name: "secondary in another pair, dry run: the listing tells, no change call",
+			setup: func(c *fakecloud.Cloud, o *pairing.Options) {
+				o.DryRun = true
 				c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
 				c.AddDisk(secondary("d-s"))
 				c.AddPair(cloud.Pair{ID: "pair-z", Status: "normal", SourceDiskID: "d-z", SourceRegionID: other,

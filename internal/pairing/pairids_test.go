@@ -83,6 +83,15 @@ func pairReads(srv *emulator.Server) int {
 // decided is a result without what differs from run to run (request IDs, duration).
 func decided(r pairing.Result) pairing.Result {
 	r.RequestIDs, r.Duration = nil, 0
+	if age := r.RecoveryPointAgeSeconds; age != nil {
+		// Read at another moment of another emulator, whose normal pairs' recovery points keep up
+		// with the clock (whole seconds): fresh is all that can be compared.
+		fresh := int64(-1)
+		if *age < 60 {
+			fresh = 0
+		}
+		r.RecoveryPointAgeSeconds = &fresh
+	}
 	return r
 }
 
@@ -119,8 +128,8 @@ func TestMarkedPairByID(t *testing.T) {
 		{"marked, pair never started", alibaba.APIEBS, "created", markedPair, pairing.Paired, true, true},
 		{"marked, pair stopped on purpose", alibaba.APIEBS, "stopped", markedPair, pairing.AlreadyPaired, false, true},
 		{"marked, pair needs an operator", alibaba.APIEBS, "create_failed", markedPair, pairing.AlreadyPaired, false, true},
-		{"stale mark: another disk's pair", alibaba.APIEBS, "normal", "pair-cn-theirs", pairing.Paired, true, false},
-		{"stale mark: no such pair", alibaba.APIEBS, "normal", "pair-cn-nosuch", pairing.Paired, true, false},
+		{"stale mark: another disk's pair", alibaba.APIEBS, "normal", "pair-cn-theirs", pairing.AlreadyPaired, true, false},
+		{"stale mark: no such pair", alibaba.APIEBS, "normal", "pair-cn-nosuch", pairing.AlreadyPaired, true, false},
 		{"stale mark: deleted pair, in no pair now", alibaba.APIEBS, "", "pair-cn-gone", pairing.Skipped, false, false},
 		{"legacy family, started pair", alibaba.APIECS, "active", markedPair, pairing.AlreadyPaired, true, false},
 		{"legacy family, pair never started", alibaba.APIECS, "inactive", markedPair, pairing.Paired, true, false},
@@ -214,12 +223,12 @@ func TestMarkedPairLookupFallsBack(t *testing.T) {
 			c.AddPair(cloud.Pair{ID: "pair-old", Status: "deleted", SourceDiskID: "d-p", SourceRegionID: src,
 				DestinationDiskID: "d-old", DestinationRegionID: dst})
 			c.AddDisk(primary("d-p", pairing.TagReplicaPair, "pair-old"))
-		}, pairing.Paired, "", 1, 1, 1},
+		}, pairing.AlreadyPaired, "", 1, 1, 1}, // only the mark changed: already_paired
 		{"mark names a pair in another region: listed, re-marked", func(c *fakecloud.Cloud) {
 			c.AddPair(cloud.Pair{ID: "pair-far", Status: "normal", SourceDiskID: "d-p", SourceRegionID: other,
 				DestinationDiskID: "d-far", DestinationRegionID: dst})
 			c.AddDisk(primary("d-p", pairing.TagReplicaPair, "pair-far"))
-		}, pairing.Paired, "", 1, 1, 1},
+		}, pairing.AlreadyPaired, "", 1, 1, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -296,8 +305,9 @@ func (c startedElsewhere) StartPair(ctx context.Context, region, pairID, token s
 }
 
 // A start refused for the pair's status asks for that pair by ID, whether it was started
-// meanwhile, instead of listing the region's pairs; the legacy family lists as before. The
-// two listings every case has are the pair checks of the primary's and the secondary's regions.
+// meanwhile, instead of listing the region's pairs; the legacy family lists as before (its two
+// listings are the pair checks of the primary's and the secondary's regions). An EBS event lists
+// no pairs: the first lookup is the read after the create.
 func TestStartRefusedLooksPairUpByID(t *testing.T) {
 	throttled := &cloud.Error{Kind: cloud.KindThrottled, Code: "Throttling.User", Retryable: true, HTTPStatus: 400}
 	cases := []struct {
@@ -309,7 +319,7 @@ func TestStartRefusedLooksPairUpByID(t *testing.T) {
 		lookups   int
 		listings  int
 	}{
-		{"creating for 3 reads: waited for with 3 lookups, then one start", func(c *fakecloud.Cloud) { c.NewPairCreatingFor = 3 }, false, "", 1, 3, 2},
+		{"creating for 3 reads: waited for with 3 lookups, then one start", func(c *fakecloud.Cloud) { c.NewPairCreatingFor = 3 }, false, "", 1, 3, 0},
 		{"legacy family, creating for 3 starts: 3 listings", func(c *fakecloud.Cloud) {
 			c.NewPairCreatingFor = 3
 			c.NoPairIDs = true
@@ -319,8 +329,8 @@ func TestStartRefusedLooksPairUpByID(t *testing.T) {
 		{"lookups fail: the new pair is not believed, a retry finishes it", func(c *fakecloud.Cloud) {
 			c.NewPairCreatingFor = 3
 			c.Fail(fakecloud.PairsByID, throttled, -1)
-		}, false, pairing.ReasonThrottled, 0, 1, 2},
-		{"started elsewhere: the lookup finds it", func(*fakecloud.Cloud) {}, true, "", 1, 1 + 1, 2},
+		}, false, pairing.ReasonThrottled, 0, 1, 0},
+		{"started elsewhere: the lookup finds it", func(*fakecloud.Cloud) {}, true, "", 1, 1 + 1, 0},
 		{"legacy family, started elsewhere: the listing finds it", func(c *fakecloud.Cloud) { c.NoPairIDs = true }, true, "", 1, 0, 2 + 1},
 	}
 	for _, tc := range cases {
@@ -364,7 +374,9 @@ func TestRefusedCreateWithFailedReReadIsRetryable(t *testing.T) {
 	c.AddDisk(primary("d-p"))
 	c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
 	c.Fail(fakecloud.CreatePair, &cloud.Error{Code: "OperationDenied", Message: "the disk is in a pair", HTTPStatus: 403}, 1)
-	c.FailNth(fakecloud.ListPairs, 3, &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true, HTTPStatus: 503}) // after the two pair checks
+	// An event lists no pairs before its create (the create is the check), so the first listing
+	// is the re-read that explains the refusal.
+	c.FailNth(fakecloud.ListPairs, 1, &cloud.Error{Kind: cloud.KindUnavailable, Code: "ServiceUnavailable", Retryable: true, HTTPStatus: 503})
 	res := pairOne(t, c, testOptions(), disksIn(src, "d-p"))
 	if res.Outcome != pairing.Failed || !res.Retryable {
 		t.Fatalf("%s/%s retryable=%v %q, want a retryable failure", res.Outcome, res.Reason, res.Retryable, res.Message)

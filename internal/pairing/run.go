@@ -29,6 +29,9 @@ type run struct {
 	mappedPrimaries map[string][]string
 	groups          groupBook                                // replica groups: the disks the group phase takes over
 	groupLists      map[string]func() ([]cloud.Group, error) // replica groups by region, listed once
+
+	byIDOnce sync.Once
+	noByID   bool // the API family cannot read pairs by ID (the legacy one); see listsPairs
 }
 
 func (e *Engine) newRun(ctx context.Context, sweep bool) *run {

@@ -252,19 +252,21 @@ func (r *run) validate(ctx context.Context, it *item, d, s cloud.Disk) (*Result,
 	if slices.Contains(settling, s.Status) {
 		return fail(ReasonSecondaryNotReady, fmt.Sprintf("secondary %s is still %s", s.ID, s.Status), true)
 	}
-	idx, err := r.pairsIn(ctx, s.RegionID)
-	if err != nil {
-		res := it.fail(ctx, err, "listing replica pairs in "+s.RegionID)
-		res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
-		return &res, nil
-	}
-	for _, p := range []cloud.Pair{idx.bySource[s.ID], idx.byDest[s.ID]} {
-		if p.SourceDiskID == d.ID && p.DestinationDiskID == s.ID {
-			return nil, &p
+	if r.listsPairs(ctx) { // an event's CreateDiskReplicaPair checks this itself (explainCreate)
+		idx, err := r.pairsIn(ctx, s.RegionID)
+		if err != nil {
+			res := it.fail(ctx, err, "listing replica pairs in "+s.RegionID)
+			res.SecondaryDiskID, res.SecondaryRegionID = s.ID, s.RegionID
+			return &res, nil
 		}
-		if p.ID != "" {
-			return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s is already in pair %s (%s -> %s)",
-				s.ID, p.ID, p.SourceDiskID, p.DestinationDiskID), false)
+		for _, p := range []cloud.Pair{idx.bySource[s.ID], idx.byDest[s.ID]} {
+			if p.SourceDiskID == d.ID && p.DestinationDiskID == s.ID {
+				return nil, &p
+			}
+			if p.ID != "" {
+				return fail(ReasonSecondaryInPair, fmt.Sprintf("secondary %s is already in pair %s (%s -> %s)",
+					s.ID, p.ID, p.SourceDiskID, p.DestinationDiskID), false)
+			}
 		}
 	}
 	if why := r.primaryRole(s); why != "" {

@@ -83,23 +83,24 @@ func TestCallsPerEvent(t *testing.T) {
 		setup func(c *fakecloud.Cloud, o *pairing.Options)
 		want  int
 	}{
-		// DescribeDisks, ListPairs x2 (primary's region, secondary's), DisksByTag, Create, the new
-		// pair read by ID (is it created yet?), Start, Tag.
+		// DescribeDisks, DisksByTag, Create (which is also the check that neither disk is in a
+		// pair: no listing), the new pair read by ID (is it created yet?), Start, Tag.
 		{"back-reference", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p"))
 			c.AddDisk(secondary("d-s", pairing.TagPrimaryDisk, "d-p"))
-		}, 8},
-		// DescribeDisks x2 (primary, secondary), ListPairs x2, Create, PairsByID, Start, Tag.
+		}, 6},
+		// DescribeDisks x2 (primary, secondary), Create, PairsByID, Start, Tag.
 		{"secondary tag", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p", pairing.TagSecondaryDisk, "d-s"))
 			c.AddDisk(secondary("d-s"))
-		}, 8},
-		// DescribeDisks x2 (primary, new secondary), ListPairs x2, DisksByTag, ReplicationZones
-		// (does the route's zone replicate? before buying), CreateDisk, Create, PairsByID, Start, Tag.
+		}, 6},
+		// DescribeDisks x2 (primary, new secondary), ListPairs of the primary's region (nothing
+		// is bought for a paired disk), DisksByTag, ReplicationZones (does the route's zone
+		// replicate? before buying), CreateDisk, Create, PairsByID, Start, Tag.
 		{"auto-create", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p"))
 			o.AutoCreateSecondary = true
-		}, 11},
+		}, 10},
 		// DescribeDisks.
 		{"not opted in", func(c *fakecloud.Cloud, o *pairing.Options) {
 			c.AddDisk(primary("d-p", "dr", "off", pairing.TagSecondaryDisk, "d-s"))
@@ -272,12 +273,12 @@ func testSweepDeadlineThenResume(t *testing.T) {
 		t.Fatalf("second sweep: %d results, want %d", len(results), n)
 	}
 	for _, r := range results {
-		want := pairing.Paired
-		if paired[r.DiskID] {
-			want = pairing.AlreadyPaired
-		}
-		if r.Outcome != want {
-			t.Errorf("second sweep: %s %s/%s, want %s", r.DiskID, r.Outcome, r.Reason, want)
+		// A disk the first sweep reported paired is already_paired now. One it was cut short on
+		// may have been started (and marked) after its result was written: the second sweep
+		// finds that pair running, already_paired too, and pairs the rest.
+		ok := r.Outcome == pairing.AlreadyPaired || r.Outcome == pairing.Paired && !paired[r.DiskID]
+		if !ok {
+			t.Errorf("second sweep: %s %s/%s, want already_paired, or paired if the first did not report it paired", r.DiskID, r.Outcome, r.Reason)
 		}
 	}
 	left := n - len(paired)

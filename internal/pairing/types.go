@@ -36,6 +36,9 @@ type Options struct {
 	DiskWait       time.Duration // longest wait for a disk (or an instance's disks) to show and be ready
 	PollInterval   time.Duration // first backoff step while waiting; doubles up to 8x
 	DeadlineMargin time.Duration // kept free before the context deadline; at most 10% of what remains
+
+	// MaxRecoveryPointAge: a pair whose newest recovery point is older is lagging.
+	MaxRecoveryPointAge time.Duration
 }
 
 // Outcome is what happened to one disk.
@@ -65,6 +68,15 @@ type Result struct {
 	// InstanceID is set for disks found through an instance, and for an instance whose disks
 	// could not be listed (then DiskID is empty).
 	InstanceID string `json:"instanceId,omitempty"`
+
+	// Health of the disk's pair, for a disk that is the primary of one (see health.go); empty
+	// (null for the age) for every other disk.
+	PairStatus string `json:"pairStatus"` // the API's status string
+	// RecoveryPointAgeSeconds is now minus the pair's LastRecoverPoint; null when the API gives none.
+	RecoveryPointAgeSeconds *int64 `json:"recoveryPointAgeSeconds"`
+	Health                  Health `json:"health"`
+	// StatusMessage is the API's StatusMessage for the pair (why it is invalid or create_failed).
+	StatusMessage string `json:"statusMessage,omitempty"`
 
 	// For the log line, not the report.
 	RequestIDs []string      `json:"-"`
