@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
 )
@@ -41,6 +42,9 @@ const (
 	// listing, then the new pair's reads), and a sweep pairs at most ABSR_MAX_QPS disks per second,
 	// so 0.000001 accepted would time every disk out.
 	MinMaxQPS = 1
+	// maxRecoveryPointAge caps ABSR_MAX_RECOVERY_POINT_AGE at 30 days: a larger value is a typo
+	// (milliseconds, say) that would hide every lagging pair.
+	maxRecoveryPointAge = 30 * 24 * 3600
 	// DefaultMappingFileName is looked for beside the executable when ABSR_MAPPING_FILE is unset.
 	DefaultMappingFileName = "mapping.yaml"
 )
@@ -69,6 +73,7 @@ const (
 	EnvECSEndpoint         = "ABSR_ECS_ENDPOINT"
 	EnvEBSEndpoint         = "ABSR_EBS_ENDPOINT"
 	EnvReplicaGroups       = "ABSR_REPLICA_GROUPS"
+	EnvMaxRecoveryPointAge = "ABSR_MAX_RECOVERY_POINT_AGE"
 
 	// Set by Function Compute (FC_REGION) or by the operator for local runs.
 	EnvFCRegion    = "FC_REGION"
@@ -83,6 +88,7 @@ func Variables() []string {
 		EnvOptInTag, EnvRoutes, EnvMappingFile, EnvAutoCreateSecondary, EnvStart, EnvMarkPrimary,
 		EnvDryRun, EnvAPI, EnvPairName, EnvChargeType, EnvBandwidth, EnvPeriod, EnvRPO, EnvSourceRegions,
 		EnvConcurrency, EnvMaxQPS, EnvECSEndpoint, EnvEBSEndpoint, EnvReplicaGroups,
+		EnvMaxRecoveryPointAge,
 	}
 }
 
@@ -306,6 +312,15 @@ func (r *reader) pairSettings(p *pairing.Options) {
 	if v, ok := r.get(EnvRPO); ok {
 		if n, err := strconv.Atoi(v); err != nil || n != DefaultRPO {
 			r.fail(EnvRPO, v, "expected 900 (seconds; the only RPO the API accepts)")
+		}
+	}
+	if v, ok := r.get(EnvMaxRecoveryPointAge); ok {
+		// Seconds, at least the 900 s RPO: a recovery point is at best one cycle old.
+		if n, err := strconv.Atoi(v); err != nil || n < DefaultRPO || n > maxRecoveryPointAge {
+			r.fail(EnvMaxRecoveryPointAge, v, "expected whole seconds from %d (the RPO) to %d; older recovery points are lagging (default %d)",
+				DefaultRPO, maxRecoveryPointAge, int(pairing.DefaultMaxRecoveryPointAge/time.Second))
+		} else {
+			p.MaxRecoveryPointAge = time.Duration(n) * time.Second
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
 )
@@ -69,26 +70,27 @@ func TestEveryVariableSet(t *testing.T) {
 	mapping := filepath.Join(dir, "pairs.yaml")
 	writeFile(t, mapping, "pairs:\n  d-bp1primary: {disk: d-uf6secondary, region: cn-shanghai}\n")
 	got, err := load(env(map[string]string{
-		"ABSR_OPT_IN_TAG":            "backup=absr",
-		"ABSR_ROUTES":                " cn-hangzhou=cn-shanghai/cn-shanghai-b , cn-beijing=cn-zhangjiakou ",
-		"ABSR_MAPPING_FILE":          mapping,
-		"ABSR_AUTO_CREATE_SECONDARY": "YES",
-		"ABSR_START":                 "0",
-		"ABSR_MARK_PRIMARY":          "False",
-		"ABSR_DRY_RUN":               "1",
-		"ABSR_API":                   "ECS",
-		"ABSR_PAIR_NAME":             "dr-{diskName}-{diskId}",
-		"ABSR_CHARGE_TYPE":           "prepay",
-		"ABSR_BANDWIDTH":             "20480",
-		"ABSR_PERIOD":                "12",
-		"ABSR_RPO":                   "900",
-		"ABSR_SOURCE_REGIONS":        "cn-hangzhou,cn-beijing,cn-hangzhou",
-		"ABSR_CONCURRENCY":           "64",
-		"ABSR_MAX_QPS":               "2.5",
-		"ABSR_ECS_ENDPOINT":          "http://127.0.0.1:9080/",
-		"ABSR_EBS_ENDPOINT":          "https://ebs.cn-hangzhou.aliyuncs.com",
-		"ABSR_REPLICA_GROUPS":        "OFF",
-		"FC_REGION":                  "cn-qingdao",
+		"ABSR_OPT_IN_TAG":             "backup=absr",
+		"ABSR_ROUTES":                 " cn-hangzhou=cn-shanghai/cn-shanghai-b , cn-beijing=cn-zhangjiakou ",
+		"ABSR_MAPPING_FILE":           mapping,
+		"ABSR_AUTO_CREATE_SECONDARY":  "YES",
+		"ABSR_START":                  "0",
+		"ABSR_MARK_PRIMARY":           "False",
+		"ABSR_DRY_RUN":                "1",
+		"ABSR_API":                    "ECS",
+		"ABSR_PAIR_NAME":              "dr-{diskName}-{diskId}",
+		"ABSR_CHARGE_TYPE":            "prepay",
+		"ABSR_BANDWIDTH":              "20480",
+		"ABSR_PERIOD":                 "12",
+		"ABSR_RPO":                    "900",
+		"ABSR_SOURCE_REGIONS":         "cn-hangzhou,cn-beijing,cn-hangzhou",
+		"ABSR_CONCURRENCY":            "64",
+		"ABSR_MAX_QPS":                "2.5",
+		"ABSR_ECS_ENDPOINT":           "http://127.0.0.1:9080/",
+		"ABSR_EBS_ENDPOINT":           "https://ebs.cn-hangzhou.aliyuncs.com",
+		"ABSR_MAX_RECOVERY_POINT_AGE": "3600",
+		"ABSR_REPLICA_GROUPS":         "OFF",
+		"FC_REGION":                   "cn-qingdao",
 	}), "")
 	if err != nil {
 		t.Fatalf("load: %v", err)
@@ -113,6 +115,7 @@ func TestEveryVariableSet(t *testing.T) {
 			RPO:                 900,
 			Concurrency:         64,
 			ReplicaGroups:       "off",
+			MaxRecoveryPointAge: time.Hour,
 		},
 		API:           "ecs",
 		SourceRegions: []string{"cn-hangzhou", "cn-beijing"},
@@ -197,6 +200,12 @@ func TestMalformedEnvironment(t *testing.T) {
 			[]string{`ABSR_PERIOD="a year": expected one of 1, 2, 3, 6, 12, 24, 36, 60`}},
 		{"period with postpay default", map[string]string{"ABSR_PERIOD": "1"},
 			[]string{`ABSR_PERIOD="1": a period applies to ABSR_CHARGE_TYPE=PREPAY only, and ABSR_CHARGE_TYPE is POSTPAY (the default)`}},
+		{"recovery point age below the RPO", map[string]string{"ABSR_MAX_RECOVERY_POINT_AGE": "600"},
+			[]string{`ABSR_MAX_RECOVERY_POINT_AGE="600": expected whole seconds from 900 (the RPO) to 2592000; older recovery points are lagging (default 1800)`}},
+		{"recovery point age with a unit", map[string]string{"ABSR_MAX_RECOVERY_POINT_AGE": "30m"},
+			[]string{`ABSR_MAX_RECOVERY_POINT_AGE="30m": expected whole seconds`}},
+		{"recovery point age in milliseconds", map[string]string{"ABSR_MAX_RECOVERY_POINT_AGE": "1800000000"},
+			[]string{`ABSR_MAX_RECOVERY_POINT_AGE="1800000000": expected whole seconds`}},
 		{"rpo", map[string]string{"ABSR_RPO": "600"},
 			[]string{`ABSR_RPO="600": expected 900 (seconds; the only RPO the API accepts)`}},
 		{"concurrency zero", map[string]string{"ABSR_CONCURRENCY": "0"},
