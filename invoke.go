@@ -10,10 +10,7 @@ import (
 	"os"
 
 	"github.com/absr-autopair/absr-autopair/handler"
-	"github.com/absr-autopair/absr-autopair/internal/cloud"
-	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/config"
-	"github.com/absr-autopair/absr-autopair/internal/local"
 )
 
 // runInvoke is `invoke`: one invocation on this machine. The report goes to stdout and nothing
@@ -36,30 +33,13 @@ func runInvoke(ctx context.Context, args []string, std streams) int {
 		fmt.Fprintf(std.stderr, "invoke: %v\n", err)
 		return exitUsage
 	}
-	cfg, err := loadConfig(local.Lookup(*statePath, os.LookupEnv))
-	if err != nil {
-		fmt.Fprintf(std.stderr, "invoke: bad configuration:\n%v\n", err)
-		return exitUsage
+	configure := func(cfg *config.Config) { cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun }
+	h, closeAll, code := localHandler("invoke", *statePath, std.stderr, configure,
+		func(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) })
+	if code >= 0 {
+		return code
 	}
-	cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun
-
-	var creds cloud.CredentialSource = alibaba.DefaultCredentials()
-	if *statePath != "" {
-		emu, emuCreds, err := local.StartEmulator(*statePath, &cfg)
-		if err != nil {
-			fmt.Fprintf(std.stderr, "invoke: %v\n", err)
-			return exitUsage
-		}
-		defer emu.Close()
-		creds = emuCreds
-	}
-	log := slog.New(slog.NewJSONHandler(std.stderr, nil))
-	h, closePool, err := newHandler(cfg, creds, log, os.Getenv(config.EnvFCRegion))
-	if err != nil {
-		fmt.Fprintf(std.stderr, "invoke: %v\n", err)
-		return exitUsage
-	}
-	defer closePool()
+	defer closeAll()
 
 	// The handler has logged whatever went wrong: the error is not printed a second time.
 	report, err := h.Handle(ctx, handler.Invocation{RequestID: "local"}, payload)

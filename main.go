@@ -50,6 +50,8 @@ func commands() []command {
 			"run one invocation locally and print its report", runInvoke},
 		{"demo", "[-events DIR] [-state STATE.json] [-log FILE]",
 			"play every sample event against one emulated world", runDemo},
+		{"status", "[-regions R1,R2] [-json] [-emulator STATE.json]",
+			"read-only: every opted-in disk's pair, status, health and recovery point age; exit 0 only when all are protected and healthy", runStatus},
 		{"emulator", "-state STATE.json [-addr 127.0.0.1:9080]",
 			"serve the emulator on its own and print how to point the function at it", runEmulator},
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/config"
+	"github.com/absr-autopair/absr-autopair/internal/local"
 )
 
 // loadConfig reads the configuration through lookup and checks the process environment for
@@ -41,4 +44,37 @@ func newHandler(cfg config.Config, creds cloud.CredentialSource, log *slog.Logge
 		region = cfg.SourceRegions[0]
 	}
 	return handler.New(cfg, pool, creds, log, region), pool.Close, nil
+}
+
+// localHandler builds the Handler of a command run on this machine (invoke, status): the
+// configuration from the environment, or from the emulator's state file when statePath is set
+// (then the emulator runs in-process and its credentials are used; else the default chain's),
+// adjusted by configure when it is not nil. The log is made from the final configuration. It
+// returns a close function, or the exit code after reporting on stderr what was wrong.
+func localHandler(name, statePath string, stderr io.Writer, configure func(*config.Config), newLog func(io.Writer) *slog.Logger) (*handler.Handler, func(), int) {
+	cfg, err := loadConfig(local.Lookup(statePath, os.LookupEnv))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: bad configuration:\n%v\n", name, err)
+		return nil, nil, exitUsage
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	var creds cloud.CredentialSource = alibaba.DefaultCredentials()
+	closeEmu := func() {}
+	if statePath != "" {
+		emu, emuCreds, err := local.StartEmulator(statePath, &cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return nil, nil, exitUsage
+		}
+		closeEmu, creds = func() { emu.Close() }, emuCreds
+	}
+	h, closePool, err := newHandler(cfg, creds, newLog(stderr), os.Getenv(config.EnvFCRegion))
+	if err != nil {
+		closeEmu()
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return nil, nil, exitUsage
+	}
+	return h, func() { closePool(); closeEmu() }, -1
 }

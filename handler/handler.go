@@ -265,3 +265,40 @@ func nonNil(s []string) []string {
 
 // MarshalReport renders a report as the function's response body.
 func MarshalReport(r *Report) ([]byte, error) { return json.Marshal(r) }
+
+// Status reports the protection of every opted-in disk of regions (the configured source
+// regions, else the function's own, when none are given) without changing anything: the report
+// of a dry-run sweep, logged like one. The error is the sweep's (a region that could not be
+// listed), sanitized.
+func (h *Handler) Status(ctx context.Context, regions []string) (*Report, error) {
+	z := h.sanitizerOf(Invocation{})
+	log := h.invocationLogger(z).With("fcRequestId", "status")
+	if len(regions) == 0 {
+		regions = h.cfg.SourceRegions
+	}
+	if len(regions) == 0 && h.region != "" {
+		regions = []string{h.region}
+	}
+	ctx, trace := cloud.WithTrace(ctx)
+	api := h.api(Invocation{})
+	ev := intake.Event{Source: "absr-autopair", Type: "absr:Status", Name: "status"}
+	report := &Report{Event: eventInfo(ev), DryRun: true}
+	results, err := pairing.New(api, h.cfg.Pairing).Status(ctx, regions)
+	report.Results = results
+	if report.Results == nil {
+		report.Results = []pairing.Result{}
+	}
+	report.Summary = summarize(report.Results)
+	for _, r := range report.Results {
+		logResult(log, ev, r, true)
+	}
+	attrs := []any{"regions", regions, "disks", len(report.Results), "healthy", report.Summary.Healthy,
+		"lagging", report.Summary.Lagging, "unhealthy", report.Summary.Unhealthy, "apiCalls", trace.Calls()}
+	if err != nil {
+		log.Error("status done", append(attrs, "error", err.Error())...)
+	} else {
+		log.Info("status done", attrs...)
+	}
+	report.redact(z)
+	return report, redactError(err, z)
+}

@@ -1,6 +1,7 @@
 package pairing
 
 import (
+	"context"
 	"slices"
 	"time"
 
@@ -47,4 +48,14 @@ func (r *run) withHealth(res Result, p cloud.Pair) Result {
 	res.PairStatus, res.StatusMessage, res.ReplicaGroupID = p.Status, p.StatusMessage, p.ReplicaGroupID
 	res.Health, res.RecoveryPointAgeSeconds = PairHealth(p, time.Now(), r.opts.MaxRecoveryPointAge)
 	return res
+}
+
+// Status reports, without changing anything, the protection of every disk carrying the opt-in
+// tag in regions: the sweep in dry-run mode, so that it reads exactly what a sweep would (one
+// listing of each region's pairs serves every disk's health) and says what a sweep would do for
+// the disks it would change. Results are sorted by region and disk ID, as Sweep's.
+func (e *Engine) Status(ctx context.Context, regions []string) ([]Result, error) {
+	readOnly := *e
+	readOnly.opts.DryRun = true
+	return readOnly.Sweep(ctx, regions)
 }
