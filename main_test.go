@@ -187,12 +187,16 @@ var (
 	data     = diskWant{"d-bp1demo0008data", pairing.Paired, "", "d-uf6demo0008sec", "i-bp1demo0002"}
 	fresh    = diskWant{"d-bp1demo0009fresh", pairing.Paired, "", "d-uf6demo0009sec", ""} // readyAfterMs 1500
 	nosec    = diskWant{"d-bp1demo0010nosec", pairing.Skipped, pairing.ReasonNoSecondary, "", ""}
+	// Pairs that need someone: stopped, invalid (resized), lagging (recovery point pinned in the past).
+	stopped = diskWant{"d-bp1demo0011stopped", pairing.AlreadyPaired, "", "d-uf6demo0011sec", ""}
+	resized = diskWant{"d-bp1demo0012resized", pairing.AlreadyPaired, "", "d-uf6demo0012sec", ""}
+	behind  = diskWant{"d-bp1demo0013behind", pairing.AlreadyPaired, "", "d-uf6demo0013sec", ""}
 )
 
 // sweepAll is what a sweep of cn-hangzhou finds: the opted-in disks, in ID order (0006 and 0007
 // carry no opt-in tag and are not listed).
 var sweepAll = []diskWant{mapped, tagged, discover, already, entry,
-	{data.id, data.outcome, "", data.secondary, ""}, fresh, nosec}
+	{data.id, data.outcome, "", data.secondary, ""}, fresh, nosec, stopped, resized, behind}
 
 // TestSamples runs every sample of events/ as a user would, each against a fresh demo world:
 // absr-autopair invoke -event events/X.json -emulator events/demo-state.json
@@ -262,7 +266,8 @@ func checkDisks(t *testing.T, rep handler.Report, want []diskWant) {
 	var got []diskWant
 	for _, r := range rep.Results {
 		got = append(got, diskWant{r.DiskID, r.Outcome, r.Reason, r.SecondaryDiskID, r.InstanceID})
-		if (r.Outcome == pairing.Paired || r.Outcome == pairing.AlreadyPaired) && (r.ReplicaPairID == "" || !r.Started) {
+		// A pair that stopped or failed is left alone (unhealthy); every other must be started.
+		if (r.Outcome == pairing.Paired || r.Outcome == pairing.AlreadyPaired) && (r.ReplicaPairID == "" || !r.Started && r.Health != pairing.HealthUnhealthy) {
 			t.Errorf("%s: %s without a started pair: %+v", r.DiskID, r.Outcome, r)
 		}
 		if (r.Outcome == pairing.Skipped || r.Outcome == pairing.Failed) && r.SecondaryDiskID != "" {

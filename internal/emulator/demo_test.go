@@ -1,6 +1,8 @@
 package emulator_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -36,7 +38,8 @@ func TestDemoStateLoadsAndServesTheDemoWorld(t *testing.T) {
 		optedIn = append(optedIn, d.DiskId)
 	}
 	want := []string{"d-bp1demo0001mapped", "d-bp1demo0002tagged", "d-bp1demo0003discover", "d-bp1demo0004paired",
-		"d-bp1demo0005entry", "d-bp1demo0008data", "d-bp1demo0009fresh", "d-bp1demo0010nosec"}
+		"d-bp1demo0005entry", "d-bp1demo0008data", "d-bp1demo0009fresh", "d-bp1demo0010nosec",
+		"d-bp1demo0011stopped", "d-bp1demo0012resized", "d-bp1demo0013behind"}
 	if len(optedIn) != len(want) {
 		t.Fatalf("opted-in disks %v, want %v", optedIn, want)
 	}
@@ -81,11 +84,22 @@ func TestDemoStateLoadsAndServesTheDemoWorld(t *testing.T) {
 		t.Errorf("%d back-referenced secondaries in Shanghai, want 3 (0003, 0008, 0009)", sresp.TotalCount)
 	}
 
-	// The existing pair.
+	// The existing pairs: one healthy, one stopped, one invalid after a resize, one lagging (its
+	// recovery point pinned in the past).
 	pairs := describePairs(t, newEBS(t, srv, hz), hz, nil)
-	if len(pairs.ReplicaPairs) != 1 || pairs.ReplicaPairs[0].ReplicaPairId != "pair-demo0004" || pairs.ReplicaPairs[0].Status != "normal" ||
-		pairs.ReplicaPairs[0].DestinationDiskId != "d-uf6demo0004sec" {
-		t.Errorf("demo pairs = %+v", pairs.ReplicaPairs)
+	var got []string
+	for _, p := range pairs.ReplicaPairs {
+		pinned := p.LastRecoverPoint == 1796320800
+		got = append(got, fmt.Sprintf("%s %s->%s %s %s pinned=%v", p.ReplicaPairId, p.SourceDiskId, p.DestinationDiskId, p.Status, p.StatusMessage, pinned))
+	}
+	wantPairs := []string{
+		"pair-demo0004 d-bp1demo0004paired->d-uf6demo0004sec normal  pinned=false",
+		"pair-demo0011 d-bp1demo0011stopped->d-uf6demo0011sec stopped  pinned=false",
+		"pair-demo0012 d-bp1demo0012resized->d-uf6demo0012sec invalid DeviceSizeChanged pinned=false",
+		"pair-demo0013 d-bp1demo0013behind->d-uf6demo0013sec normal  pinned=true",
+	}
+	if !slices.Equal(got, wantPairs) {
+		t.Errorf("demo pairs\n got %q\nwant %q", got, wantPairs)
 	}
 	// The demo's happy path: the mapped primary pairs with its secondary and starts.
 	e := newEBS(t, srv, hz)
