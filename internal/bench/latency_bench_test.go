@@ -49,30 +49,47 @@ func BenchmarkDecode(b *testing.B) {
 
 // eventHandler is the function's handler pointed at srv, configured as the benchmarks' world
 // needs (route src -> dst), logging nowhere.
-func eventHandler(b *testing.B, srv *emulator.Server) *handler.Handler {
+func eventHandler(b testing.TB, srv *emulator.Server) *handler.Handler {
 	cfg := config.Config{Pairing: engineOptions(pairing.DefaultConcurrency), API: "ebs",
 		ECSEndpoint: srv.URL(), EBSEndpoint: srv.URL()}
 	pool := newPool(b, srv, 0, cloudRetryDefault())
 	return handler.New(cfg, pool, emulatorCreds(), slog.New(slog.NewJSONHandler(io.Discard, nil)), src)
 }
 
-// BenchmarkSingleEvent: one TagResources event naming one opted-in disk whose secondary is
-// back-referenced, through handler.Handle (decode, engine, adapters, report, log line)
-// against the emulator without faults or latency: every op pairs a new disk. The emulator
-// runs in-process, so its work is in the time too.
+// fleets are the numbers of pairs already in the region in the single-event benchmarks.
+var fleets = []int{0, 500, 5000}
+
+// BenchmarkSingleEvent: one TagResources event naming one opted-in disk, through handler.Handle
+// (decode, engine, adapters, report, log line) against the emulator without faults or latency,
+// in a region that already holds 0, 500 or 5,000 started pairs of other disks. The emulator runs
+// in-process, so its work is in the time too. calls/op is the emulator's own count.
 //
-// The engine reads the region's whole pair listing for every event about a disk not yet paired
-// (one page of 500 per site), so the cost grows with the pairs already there: "fleet-0" starts
-// from no pair (at most 50 made by the benchmark itself), "fleet-5000" from 5,000 pairs in the
-// region.
+//   - new: the disk is not paired; its secondary is back-referenced. Paired, started, marked.
+//   - marked: the disk is paired and carries its mark (dr:replica-pair): a duplicate delivery.
+//   - unmarked: the disk is in a started pair made elsewhere (the console), without the mark:
+//     already_paired, the mark added. The create's refusal (one pair per disk) is the check, and
+//     the primary's region's listing explains it, so this is the one case that grows with the
+//     fleet.
 func BenchmarkSingleEvent(b *testing.B) {
-	for _, fleet := range []int{0, 5000} {
-		b.Run(fmt.Sprintf("fleet-%d", fleet), func(b *testing.B) { benchmarkSingleEvent(b, fleet) })
+	for _, c := range []string{"new", "marked", "unmarked"} {
+		for _, fleet := range fleets {
+			b.Run(fmt.Sprintf("%s/fleet-%d", c, fleet), func(b *testing.B) {
+				switch c {
+				case "new":
+					benchmarkNewPair(b, fleet)
+				case "marked":
+					benchmarkDuplicate(b, pairedWorld(1, fleet))
+				case "unmarked":
+					benchmarkUnmarked(b, fleet)
+				}
+			})
+		}
 	}
 }
 
-func benchmarkSingleEvent(b *testing.B, fleet int) {
-	const fresh = 50 // unpaired disks per emulator; a new one when they are used up
+// benchmarkNewPair pairs a fresh disk per op; a new emulator when the world's are used up.
+func benchmarkNewPair(b *testing.B, fleet int) {
+	const fresh = 50 // unpaired disks per emulator
 	template := readEvent(b, oneDiskEventFile)
 	var srv *emulator.Server
 	var h *handler.Handler
@@ -108,8 +125,47 @@ func benchmarkSingleEvent(b *testing.B, fleet int) {
 	b.ReportMetric(float64(calls)/float64(ops), "calls/op")
 }
 
+// benchmarkUnmarked: each op names another disk of a world whose first `targets` primaries are in
+// started pairs without the mark, after fleet more pairs.
+func benchmarkUnmarked(b *testing.B, fleet int) {
+	const targets = 50
+	template := readEvent(b, oneDiskEventFile)
+	var srv *emulator.Server
+	var h *handler.Handler
+	used := targets
+	var calls, ops int
+	collect := func() {
+		if srv != nil {
+			calls += srv.Calls().Total()
+			srv.Close() //nolint:errcheck // done with it
+		}
+	}
+	for b.Loop() {
+		if used == targets {
+			b.StopTimer()
+			collect()
+			srv = emutest.Start(b, pairedWorld(0, targets+fleet))
+			h = eventHandler(b, srv)
+			used = 0
+			b.StartTimer()
+		}
+		payload := bytes.ReplaceAll(template, []byte(templateDisk), []byte(primaryID(used)))
+		used++
+		ops++
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		report, err := h.Handle(ctx, handler.Invocation{RequestID: "bench"}, payload)
+		cancel()
+		if err != nil || len(report.Results) != 1 || report.Results[0].Outcome != pairing.AlreadyPaired {
+			b.Fatalf("Handle: %v %+v", err, report)
+		}
+	}
+	b.StopTimer()
+	collect()
+	b.ReportMetric(float64(calls)/float64(ops), "calls/op")
+}
+
 // pairedWorld is sweepWorld(n) plus paired more primaries, each already in a started pair with
-// its secondary.
+// its secondary (and not marked).
 func pairedWorld(n, paired int) *emulator.State {
 	st := sweepWorld(n + paired)
 	byID := map[string]emulator.Disk{}
@@ -121,19 +177,6 @@ func pairedWorld(n, paired int) *emulator.State {
 		st.Pairs = append(st.Pairs, emutest.Pair(fmt.Sprintf("pair-bench%06d", i), p, s, "normal"))
 	}
 	return st
-}
-
-// BenchmarkSingleEventAlreadyPaired: the same event again for a disk that is paired: what a
-// duplicate delivery costs.
-func BenchmarkSingleEventAlreadyPaired(b *testing.B) {
-	benchmarkDuplicate(b, sweepWorld(1))
-}
-
-// BenchmarkSingleEventAlreadyPairedFleet5000: the duplicate delivery of
-// BenchmarkSingleEventAlreadyPaired in a region that holds 5,000 more pairs. The disk carries
-// its mark (dr:replica-pair), so the event reads its pair by ID instead of the region's listing.
-func BenchmarkSingleEventAlreadyPairedFleet5000(b *testing.B) {
-	benchmarkDuplicate(b, pairedWorld(1, 5000))
 }
 
 // benchmarkDuplicate pairs the event's disk (primaryID(0), unpaired in st) with a first
