@@ -231,8 +231,12 @@ func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair
 	switch {
 	case !needStart && !needMark:
 		res := base(AlreadyPaired, "", state)
-		if res.Health == HealthUnhealthy {
+		switch res.Health {
+		case HealthUnhealthy:
 			res.Message += "; it needs an operator"
+		case HealthLagging:
+			res.Message += fmt.Sprintf("; its newest recovery point is %s old, more than the %s allowed (ABSR_MAX_RECOVERY_POINT_AGE)",
+				time.Duration(*res.RecoveryPointAgeSeconds)*time.Second, r.opts.MaxRecoveryPointAge)
 		}
 		return res
 	case r.opts.DryRun && needStart:

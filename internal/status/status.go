@@ -127,10 +127,11 @@ func note(r pairing.Result) string {
 	case Protected:
 		return "-"
 	case Unhealthy:
+		what := r.PairStatus
 		if r.StatusMessage != "" {
-			return r.StatusMessage + ": see README, \"Pair health\""
+			what += " (" + r.StatusMessage + ")"
 		}
-		return "stopped or failed: see README, \"Pair health\""
+		return what + ": needs an operator, see README \"Pair health\""
 	case Lagging:
 		return "recovery point older than ABSR_MAX_RECOVERY_POINT_AGE"
 	}
