@@ -87,52 +87,26 @@ func BenchmarkSingleEvent(b *testing.B) {
 	}
 }
 
-// benchmarkNewPair pairs a fresh disk per op; a new emulator when the world's are used up.
+// benchmarkNewPair pairs a fresh disk per op: the first 50 disks of a world that also holds
+// fleet started pairs.
 func benchmarkNewPair(b *testing.B, fleet int) {
-	const fresh = 50 // unpaired disks per emulator
-	template := readEvent(b, oneDiskEventFile)
-	var srv *emulator.Server
-	var h *handler.Handler
-	used := fresh
-	var calls, ops int
-	collect := func() {
-		if srv != nil {
-			calls += srv.Calls().Total()
-			srv.Close() //nolint:errcheck // done with it
-		}
-	}
-	for b.Loop() {
-		if used == fresh {
-			b.StopTimer()
-			collect()
-			srv = emutest.Start(b, pairedWorld(fresh, fleet))
-			h = eventHandler(b, srv)
-			used = 0
-			b.StartTimer()
-		}
-		payload := bytes.ReplaceAll(template, []byte(templateDisk), []byte(primaryID(used)))
-		used++
-		ops++
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		report, err := h.Handle(ctx, handler.Invocation{RequestID: "bench"}, payload)
-		cancel()
-		if err != nil || len(report.Results) != 1 || report.Results[0].Outcome != pairing.Paired {
-			b.Fatalf("Handle: %v %+v", err, report)
-		}
-	}
-	b.StopTimer()
-	collect()
-	b.ReportMetric(float64(calls)/float64(ops), "calls/op")
+	benchmarkEachDisk(b, func(n int) *emulator.State { return pairedWorld(n, fleet) }, pairing.Paired)
 }
 
-// benchmarkUnmarked: each op names another disk of a world whose first `targets` primaries are in
-// started pairs without the mark, after fleet more pairs.
+// benchmarkUnmarked: each op names another of the first 50 primaries of a world where they, and
+// fleet more, are in started pairs without the mark.
 func benchmarkUnmarked(b *testing.B, fleet int) {
-	const targets = 50
+	benchmarkEachDisk(b, func(n int) *emulator.State { return pairedWorld(0, n+fleet) }, pairing.AlreadyPaired)
+}
+
+// benchmarkEachDisk sends each op's event about another disk, primaryID(0) to primaryID(49) of a
+// world(50), starting a new emulator when they are used up, and wants each to end in want.
+func benchmarkEachDisk(b *testing.B, world func(n int) *emulator.State, want pairing.Outcome) {
+	const perWorld = 50
 	template := readEvent(b, oneDiskEventFile)
 	var srv *emulator.Server
 	var h *handler.Handler
-	used := targets
+	used := perWorld
 	var calls, ops int
 	collect := func() {
 		if srv != nil {
@@ -141,10 +115,10 @@ func benchmarkUnmarked(b *testing.B, fleet int) {
 		}
 	}
 	for b.Loop() {
-		if used == targets {
+		if used == perWorld {
 			b.StopTimer()
 			collect()
-			srv = emutest.Start(b, pairedWorld(0, targets+fleet))
+			srv = emutest.Start(b, world(perWorld))
 			h = eventHandler(b, srv)
 			used = 0
 			b.StartTimer()
@@ -155,8 +129,8 @@ func benchmarkUnmarked(b *testing.B, fleet int) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		report, err := h.Handle(ctx, handler.Invocation{RequestID: "bench"}, payload)
 		cancel()
-		if err != nil || len(report.Results) != 1 || report.Results[0].Outcome != pairing.AlreadyPaired {
-			b.Fatalf("Handle: %v %+v", err, report)
+		if err != nil || len(report.Results) != 1 || report.Results[0].Outcome != want {
+			b.Fatalf("Handle: %v %+v, want %s", err, report, want)
 		}
 	}
 	b.StopTimer()
