@@ -14,6 +14,7 @@ import (
 	"github.com/absr-autopair/absr-autopair/handler"
 	"github.com/absr-autopair/absr-autopair/internal/local"
 	"github.com/absr-autopair/absr-autopair/internal/pairing"
+	"github.com/absr-autopair/absr-autopair/internal/status"
 )
 
 // Files in the events directory that are not payloads.
@@ -136,6 +137,16 @@ func printReport(w io.Writer, r *handler.Report, createdBy map[string]string) {
 		detail := res.Message
 		if res.ReplicaPairID != "" {
 			detail = fmt.Sprintf("%s -> %s in %s", res.ReplicaPairID, res.SecondaryDiskID, res.SecondaryRegionID)
+			if res.Health != "" && res.Health != pairing.HealthOK {
+				why := res.PairStatus
+				if res.StatusMessage != "" {
+					why += " " + res.StatusMessage
+				}
+				if res.RecoveryPointAgeSeconds != nil {
+					why += ", recovery point " + status.Age(res.RecoveryPointAgeSeconds) + " old"
+				}
+				detail += fmt.Sprintf("  %s (%s)", res.Health, why)
+			}
 			if by, ok := createdBy[res.ReplicaPairID]; ok && res.Outcome == pairing.AlreadyPaired {
 				detail += " (paired by " + by + ")"
 			}

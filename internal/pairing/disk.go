@@ -248,13 +248,12 @@ func (r *run) complete(ctx context.Context, it *item, d cloud.Disk, p cloud.Pair
 	case r.opts.DryRun:
 		return base(AlreadyPaired, "", state+"; would "+markNote+" (the mark is missing)")
 	case !needStart: // only the mark was missing
-		res := base(AlreadyPaired, "", state+"; the mark was missing: "+markNote+" done")
+		res := base(AlreadyPaired, "", state+"; the primary was not marked, so tagged it "+TagReplicaPair+"="+p.ID)
 		if err := r.mark(ctx, d, p.ID); err != nil {
 			failed := it.fail(ctx, err, fmt.Sprintf("pair %s is in place; marking the primary", p.ID))
 			failed.SecondaryDiskID, failed.SecondaryRegionID, failed.ReplicaPairID, failed.Started = res.SecondaryDiskID, res.SecondaryRegionID, p.ID, res.Started
 			return r.withHealth(failed, p)
 		}
-		res.Message = state + "; the primary was not marked, so tagged it " + TagReplicaPair + "=" + p.ID
 		return res
 	}
 	done := []string{fmt.Sprintf("started existing pair %s with %s in %s (it was %s)", p.ID, p.DestinationDiskID, p.DestinationRegionID, p.Status)}
