@@ -311,3 +311,73 @@ func TestRefusedConnectionsEndRetryable(t *testing.T) {
 		t.Fatalf("%s/%s retryable=%v %s, want a retryable network_error", r.Outcome, r.Reason, r.Retryable, r.Message)
 	}
 }
+
+// An event's create is its check that the disk is not paired already (one pair per disk). When
+// the disk is paired (a pair made in the console: unmarked), the create's refusal is that rule
+// answering, not a refusal of the change: the pair is completed (already_paired, marked) and no
+// dr:attempt is raised. Nor is the refused token met again, even by a service that remembers
+// refusals: after the pair is deleted, the next delivery's token is moved on by the mark
+// (createToken), and it pairs the disk at once instead of failing once on the old refusal.
+func TestAlreadyPairedRefusalPoisonsNothing(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		name := map[bool]string{false: "remember off", true: "remember on"}[remember]
+		st := fidelityWorld()
+		st.Pairs = append(st.Pairs, emutest.Pair("pair-console", st.Disks[0], st.Disks[1], "normal"))
+		st.Faults.TokenRemembersFailures = remember
+		srv := emutest.Start(t, st)
+		o := testOptions()
+
+		r := pairOnEmulator(t, srv, o)[0]
+		if r.Outcome != pairing.AlreadyPaired || r.ReplicaPairID != "pair-console" || r.Health != pairing.HealthOK {
+			t.Fatalf("%s: %s/%s pair=%q health=%q %s, want already_paired with pair-console", name, r.Outcome, r.Reason, r.ReplicaPairID, r.Health, r.Message)
+		}
+		if n := srv.Calls().Calls["ebs/CreateDiskReplicaPair"]; n != 1 {
+			t.Fatalf("%s: %d creates, want the one that asked (an event's create is its check)", name, n)
+		}
+		tags := snapshotTags(srv, "d-bp1primary")
+		if tags[pairing.TagReplicaPair] != "pair-console" {
+			t.Errorf("%s: primary marked %q, want pair-console", name, tags[pairing.TagReplicaPair])
+		}
+		if a, ok := tags[pairing.TagAttempt]; ok {
+			t.Errorf("%s: %s=%s raised for a disk that was only paired already", name, pairing.TagAttempt, a)
+		}
+
+		emutest.StopAndDeletePair(t, srv, src, "pair-console")
+		again := pairOnEmulator(t, srv, o)[0]
+		wantPairedWithLivePair(t, srv, name+": after the console's pair was deleted", again)
+		if n := pairsOf(srv, "d-bp1primary"); n != 1 {
+			t.Fatalf("%s: %d pairs for the primary, want 1", name, n)
+		}
+		if a, ok := snapshotTags(srv, "d-bp1primary")[pairing.TagAttempt]; ok {
+			t.Errorf("%s: %s=%s raised", name, pairing.TagAttempt, a)
+		}
+	}
+}
+
+// A create refused because the secondary is in another pair is a refusal of this change, which
+// an operator can fix: the primary's attempt is raised, so that once the other pair is gone the
+// next delivery pairs the disk, whether or not the service remembers the refused token.
+func TestSecondaryInPairRefusalRaisesTheAttempt(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		name := map[bool]string{false: "remember off", true: "remember on"}[remember]
+		st := fidelityWorld()
+		other := emutest.Disk("d-bp1other", srcZone)
+		st.Disks = append(st.Disks, other)
+		st.Pairs = append(st.Pairs, emutest.Pair("pair-other", other, st.Disks[1], "normal"))
+		st.Faults.TokenRemembersFailures = remember
+		srv := emutest.Start(t, st)
+		o := testOptions()
+
+		r := pairOnEmulator(t, srv, o)[0]
+		if r.Outcome != pairing.Failed || r.Reason != pairing.ReasonSecondaryInPair || r.Retryable {
+			t.Fatalf("%s: %s/%s retryable=%v %s, want secondary_in_pair", name, r.Outcome, r.Reason, r.Retryable, r.Message)
+		}
+		if got := snapshotTags(srv, "d-bp1primary")[pairing.TagAttempt]; got != "1" {
+			t.Fatalf("%s: %s=%q, want 1 after the refusal", name, pairing.TagAttempt, got)
+		}
+
+		emutest.StopAndDeletePair(t, srv, src, "pair-other")
+		again := pairOnEmulator(t, srv, o)[0]
+		wantPairedWithLivePair(t, srv, name+": after the other pair was deleted", again)
+	}
+}
