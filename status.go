@@ -16,18 +16,21 @@ import (
 // is protected and healthy, 1 otherwise, 2 for bad flags or configuration. The regions default
 // to ABSR_SOURCE_REGIONS, else FC_REGION.
 func runStatus(ctx context.Context, args []string, std streams) int {
+	var regions []string // none: the handler's default
 	fs := newFlags("status", std.stderr)
-	regionList := fs.String("regions", "", "comma-separated regions to report (default: ABSR_SOURCE_REGIONS, else FC_REGION)")
+	fs.Func("regions", "comma-separated regions to report (default: ABSR_SOURCE_REGIONS, else FC_REGION)", func(list string) error {
+		regions = regions[:0]
+		for r := range strings.SplitSeq(list, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				regions = append(regions, r)
+			}
+		}
+		return nil
+	})
 	asJSON := fs.Bool("json", false, "print the report JSON instead of the table")
 	statePath := fs.String("emulator", "", "report on the built-in emulator, seeded from this state file")
 	if code := parseFlags(fs, args, std.stdout); code >= 0 {
 		return code
-	}
-	var regions []string
-	for r := range strings.SplitSeq(*regionList, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			regions = append(regions, r)
-		}
 	}
 	// The per-disk log lines would repeat the table: only errors go to stderr.
 	quiet := func(w io.Writer) *slog.Logger {
