@@ -1,139 +1,67 @@
 // Command absr-autopair pairs ECS disks for Asynchronous Block Storage Replication.
 //
 // With FC_RUNTIME_API set and no arguments it serves Function Compute invocations. Otherwise it
-// runs one of the subcommands listed in the commands table below (`absr-autopair help`).
+// runs a subcommand (`absr-autopair help`); the command line is package internal/cli.
 //
-// This package is the composition root: it reads the configuration, builds the cloud
-// connection pool and the handler, and owns every flag and exit code of the command line.
+// This package is the composition root: it says how the configuration is read and how the
+// cloud connection pool, the credentials and the handler are built, and hands that to the
+// command line.
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
+
+	"github.com/absr-autopair/absr-autopair/handler"
+	"github.com/absr-autopair/absr-autopair/internal/cli"
+	"github.com/absr-autopair/absr-autopair/internal/cloud"
+	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
+	"github.com/absr-autopair/absr-autopair/internal/config"
 )
-
-// Exit codes of the command line.
-const (
-	exitOK     = 0
-	exitFailed = 1 // some disk failed
-	exitUsage  = 2 // bad flags, an undecodable payload or a bad configuration
-)
-
-// streams are a command's standard streams.
-type streams struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-}
-
-// command is one subcommand. Adding one: write its run function (parse its flags with
-// newFlags and parseFlags, so -h prints its usage and exits 0) and add a row here.
-type command struct {
-	name    string
-	args    string // the synopsis after the name
-	summary string
-	run     func(ctx context.Context, args []string, std streams) int
-}
-
-// commands is the table of subcommands (a function, so that commands can use it to print their
-// own usage).
-func commands() []command {
-	return []command{
-		{"invoke", "-event FILE|- [-dry-run] [-emulator STATE.json]",
-			"run one invocation locally and print its report", runInvoke},
-		{"demo", "[-events DIR] [-state STATE.json] [-log FILE]",
-			"play every sample event against one emulated world", runDemo},
-		{"status", "[-regions R1,R2] [-json] [-emulator STATE.json]",
-			"read-only: every opted-in disk's pair, status, health and recovery point age; exit 0 only when all are protected and healthy", runStatus},
-		{"emulator", "-state STATE.json [-addr 127.0.0.1:9080]",
-			"serve the emulator on its own and print how to point the function at it", runEmulator},
-	}
-}
 
 func main() {
+	deps := cli.Deps{LoadConfig: loadConfig, NewHandler: newHandler, Credentials: alibaba.DefaultCredentials}
 	if len(os.Args) == 1 && os.Getenv("FC_RUNTIME_API") != "" {
-		serveFC(os.Stderr) // never returns
+		cli.ServeFC(deps, os.Stderr) // never returns
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	code := run(ctx, os.Args[1:], streams{os.Stdin, os.Stdout, os.Stderr})
+	code := cli.Run(ctx, deps, os.Args[1:], cli.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	stop()
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, std streams) int {
-	if len(args) == 0 {
-		fmt.Fprint(std.stderr, usage())
-		return exitUsage
-	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], std)
+// loadConfig reads the configuration through lookup and checks the process environment for
+// ABSR_* variables that nothing reads; every problem is reported at once.
+func loadConfig(lookup func(string) (string, bool)) (config.Config, error) {
+	cfg, err := config.FromEnv(lookup)
+	if uerr := config.UnknownVariablesError(os.Environ()); uerr != nil {
+		if err == nil {
+			return config.Config{}, uerr
 		}
+		err = errors.Join(err, uerr)
 	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(std.stdout, usage())
-		return exitOK
-	}
-	fmt.Fprintf(std.stderr, "unknown command %q\n%s", args[0], usage())
-	return exitUsage
+	return cfg, err
 }
 
-func usage() string {
-	var b strings.Builder
-	b.WriteString("usage:\n  absr-autopair                serve Function Compute invocations (FC_RUNTIME_API set)\n")
-	for _, c := range commands() {
-		fmt.Fprintf(&b, "  absr-autopair %s %s\n      %s\n", c.name, c.args, c.summary)
-	}
-	b.WriteString("Configuration comes from ABSR_* environment variables (see README.md).\n" +
-		"Exit status: 0 no disk failed, 1 some disk failed, 2 bad flags, payload or configuration.\n")
-	return b.String()
-}
-
-// newFlags is the flag set of the named command, with the command's synopsis as its usage.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	for _, c := range commands() {
-		if c.name == name {
-			fs.Usage = func() {
-				fmt.Fprintf(fs.Output(), "usage: absr-autopair %s %s\n  %s\n", c.name, c.args, c.summary)
-				fs.PrintDefaults()
-			}
-		}
-	}
-	return fs
-}
-
-// parseFlags parses args and allows no arguments after the flags. It returns -1 to go on, or the
-// exit code: 0 after -h (the usage goes to stdout), 2 for anything else wrong.
-func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
-	// The flag package prints its messages and the usage while parsing; hold them until it is
-	// known whether they answer -h (stdout, exit 0) or report a mistake (stderr, exit 2).
-	stderr := fs.Output()
-	var held bytes.Buffer
-	fs.SetOutput(&held)
-	err := fs.Parse(args)
-	fs.SetOutput(stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		stdout.Write(held.Bytes()) //nolint:errcheck // nothing to do about a broken stdout
-		return exitOK
-	}
-	stderr.Write(held.Bytes()) //nolint:errcheck
+// newHandler builds the Handler and the process-wide connection pool it uses; close releases
+// the pool. region is the function's region (FC_REGION); when it is empty the first source
+// region stands in for it.
+func newHandler(cfg config.Config, creds cloud.CredentialSource, log *slog.Logger, region string) (h *handler.Handler, close func(), err error) {
+	opts := alibaba.DefaultOptions()
+	opts.API = cfg.API
+	opts.ECSEndpoint = cfg.ECSEndpoint
+	opts.EBSEndpoint = cfg.EBSEndpoint
+	opts.MaxQPS = cfg.MaxQPS
+	pool, err := alibaba.NewPool(opts)
 	if err != nil {
-		return exitUsage
+		return nil, nil, err
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
-		fs.Usage()
-		return exitUsage
+	if region == "" && len(cfg.SourceRegions) > 0 {
+		region = cfg.SourceRegions[0]
 	}
-	return -1
+	return handler.New(cfg, pool, creds, log, region), pool.Close, nil
 }

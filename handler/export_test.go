@@ -8,7 +8,7 @@ import (
 	"github.com/absr-autopair/absr-autopair/internal/config"
 )
 
-// Setup builds a Handler the way main does (newHandler in main's wiring.go), for the tests of
+// Setup builds a Handler the way main does (newHandler in main.go), for the tests of
 // this package and of handler_test; close releases the pool.
 func Setup(cfg config.Config, creds cloud.CredentialSource, log *slog.Logger, region string) (h *Handler, close func(), err error) {
 	opts := alibaba.DefaultOptions()

@@ -391,7 +391,7 @@ func TestResourcesStayFlat(t *testing.T) {
 }
 
 // TestExitsOnSIGTERM: Function Compute stops an instance with SIGTERM and kills it when it
-// lingers. The process keeps the signal's default action (see serveFC), so it ends at once,
+// lingers. The process keeps the signal's default action (see cli.ServeFC), so it ends at once,
 // terminated by the signal, whether or not it has served an invocation.
 func TestExitsOnSIGTERM(t *testing.T) {
 	for _, served := range []bool{false, true} {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -15,26 +15,26 @@ import (
 
 // runInvoke is `invoke`: one invocation on this machine. The report goes to stdout and nothing
 // else does; JSON log lines go to stderr.
-func runInvoke(ctx context.Context, args []string, std streams) int {
-	fs := newFlags("invoke", std.stderr)
+func runInvoke(ctx context.Context, deps Deps, args []string, std Streams) int {
+	fs := newFlags("invoke", std.Stderr)
 	eventPath := fs.String("event", "", "the payload: a JSON file, or - for standard input (required)")
 	dryRun := fs.Bool("dry-run", false, "read everything, change nothing (same as ABSR_DRY_RUN=true)")
 	statePath := fs.String("emulator", "", "run against the built-in emulator, seeded from this state file")
-	if code := parseFlags(fs, args, std.stdout); code >= 0 {
+	if code := parseFlags(fs, args, std.Stdout); code >= 0 {
 		return code
 	}
 	if *eventPath == "" {
-		fmt.Fprint(std.stderr, "invoke: -event FILE|- is required\n")
+		fmt.Fprint(std.Stderr, "invoke: -event FILE|- is required\n")
 		fs.Usage()
-		return exitUsage
+		return ExitUsage
 	}
-	payload, err := readPayload(*eventPath, std.stdin)
+	payload, err := readPayload(*eventPath, std.Stdin)
 	if err != nil {
-		fmt.Fprintf(std.stderr, "invoke: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "invoke: %v\n", err)
+		return ExitUsage
 	}
 	configure := func(cfg *config.Config) { cfg.Pairing.DryRun = cfg.Pairing.DryRun || *dryRun }
-	h, closeAll, code := localHandler("invoke", *statePath, std.stderr, configure,
+	h, closeAll, code := localHandler(deps, "invoke", *statePath, std.Stderr, configure,
 		func(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) })
 	if code >= 0 {
 		return code
@@ -44,20 +44,20 @@ func runInvoke(ctx context.Context, args []string, std streams) int {
 	// The handler has logged whatever went wrong: the error is not printed a second time.
 	report, err := h.Handle(ctx, handler.Invocation{RequestID: "local"}, payload)
 	if errors.Is(err, handler.ErrPayload) {
-		return exitUsage
+		return ExitUsage
 	}
 	if report != nil {
-		enc := json.NewEncoder(std.stdout)
+		enc := json.NewEncoder(std.Stdout)
 		enc.SetIndent("", "  ")
 		if werr := enc.Encode(report); werr != nil {
-			fmt.Fprintf(std.stderr, "invoke: %v\n", werr)
-			return exitFailed
+			fmt.Fprintf(std.Stderr, "invoke: %v\n", werr)
+			return ExitFailed
 		}
 	}
 	if err != nil || report.Summary.Failed > 0 {
-		return exitFailed
+		return ExitFailed
 	}
-	return exitOK
+	return ExitOK
 }
 
 // maxPayload caps what invoke reads, from a file as from standard input: FC itself accepts

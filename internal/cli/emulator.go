@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -17,45 +17,45 @@ import (
 // stdout is its base URL (the real port for :0); stderr then shows the environment that points
 // the function at it, so the next invoke in another shell works as it is. It returns 0 on a
 // clean stop, 1 when stopping fails, 2 for bad flags, a bad state file or a busy address.
-func runEmulator(ctx context.Context, args []string, std streams) int {
-	fs := newFlags("emulator", std.stderr)
+func runEmulator(ctx context.Context, _ Deps, args []string, std Streams) int {
+	fs := newFlags("emulator", std.Stderr)
 	statePath := fs.String("state", "", "emulator state file (JSON), required")
 	addr := fs.String("addr", "127.0.0.1:9080", "listen address; port 0 picks a free port")
-	if code := parseFlags(fs, args, std.stdout); code >= 0 {
+	if code := parseFlags(fs, args, std.Stdout); code >= 0 {
 		return code
 	}
 	if *statePath == "" {
-		fmt.Fprintln(std.stderr, "emulator: -state is required")
+		fmt.Fprintln(std.Stderr, "emulator: -state is required")
 		fs.Usage()
-		return exitUsage
+		return ExitUsage
 	}
 	st, err := emulator.LoadState(*statePath)
 	if err != nil {
-		fmt.Fprintf(std.stderr, "emulator: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "emulator: %v\n", err)
+		return ExitUsage
 	}
 	srv, err := emulator.New(st)
 	if err != nil {
-		fmt.Fprintf(std.stderr, "emulator: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "emulator: %v\n", err)
+		return ExitUsage
 	}
 	url, err := srv.Start(*addr)
 	if err != nil {
 		// The emulator's errors read "listen on ADDR: ..."; say once which command failed.
-		fmt.Fprintf(std.stderr, "emulator: %s\n", strings.TrimPrefix(err.Error(), "emulator: "))
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "emulator: %s\n", strings.TrimPrefix(err.Error(), "emulator: "))
+		return ExitUsage
 	}
-	fmt.Fprintln(std.stdout, url)
-	printEmulatorEnv(std.stderr, *statePath, st, srv, url)
+	fmt.Fprintln(std.Stdout, url)
+	printEmulatorEnv(std.Stderr, *statePath, st, srv, url)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close() //nolint:errcheck // already failing; force the rest closed.
-		fmt.Fprintf(std.stderr, "emulator: stopping: %v\n", err)
-		return exitFailed
+		fmt.Fprintf(std.Stderr, "emulator: stopping: %v\n", err)
+		return ExitFailed
 	}
-	return exitOK
+	return ExitOK
 }
 
 // printEmulatorEnv writes the shell commands that point invoke at the emulator: its endpoints,

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -25,7 +25,7 @@ func TestInvokeEventFileIsCapped(t *testing.T) {
 			stdin = strings.Repeat(" ", 64<<20+1)
 		}
 		run := cliExec(t, nil, stdin, append(args, "-emulator", filepath.Join("events", "demo-state.json"))...)
-		if run.code != exitUsage || !strings.Contains(string(run.stderr), "larger than 64 MiB") {
+		if run.code != ExitUsage || !strings.Contains(string(run.stderr), "larger than 64 MiB") {
 			t.Errorf("%v: exit %d, stderr %.300s; want a usage error naming the cap", args, run.code, run.stderr)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -16,7 +16,7 @@ import (
 func TestStatusCommand(t *testing.T) {
 	state := filepath.Join("events", "demo-state.json")
 	run := cliExec(t, nil, "", "status", "-emulator", state)
-	if run.code != exitFailed {
+	if run.code != ExitFailed {
 		t.Fatalf("exit %d, want 1 (the demo world has unprotected and unhealthy disks)\nstdout:\n%s\nstderr:\n%s", run.code, run.stdout, run.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(string(run.stdout)), "\n")
@@ -40,7 +40,7 @@ func TestStatusCommand(t *testing.T) {
 	}
 
 	js := cliExec(t, nil, "", "status", "-json", "-emulator", state)
-	if js.code != exitFailed {
+	if js.code != ExitFailed {
 		t.Fatalf("-json: exit %d, want 1\nstderr:\n%s", js.code, js.stderr)
 	}
 	rep := js.report(t)
@@ -75,19 +75,19 @@ func TestStatusExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := cliExec(t, map[string]string{"ABSR_ROUTES": "cn-hangzhou=cn-shanghai"}, "", "status", "-regions", "cn-hangzhou", "-emulator", healthy)
-	if run.code != exitOK || !strings.Contains(string(run.stdout), "1 opted in, 1 protected and healthy, 0 lagging, 0 unhealthy, 0 unprotected") {
+	if run.code != ExitOK || !strings.Contains(string(run.stdout), "1 opted in, 1 protected and healthy, 0 lagging, 0 unhealthy, 0 unprotected") {
 		t.Errorf("all healthy: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", run.code, run.stdout, run.stderr)
 	}
 	// A bad ABSR_MAX_RECOVERY_POINT_AGE is a startup error naming it.
 	lag := cliExec(t, map[string]string{"ABSR_ROUTES": "cn-hangzhou=cn-shanghai", "ABSR_MAX_RECOVERY_POINT_AGE": "x"}, "", "status", "-emulator", healthy)
-	if lag.code != exitUsage || !strings.Contains(string(lag.stderr), "ABSR_MAX_RECOVERY_POINT_AGE") {
+	if lag.code != ExitUsage || !strings.Contains(string(lag.stderr), "ABSR_MAX_RECOVERY_POINT_AGE") {
 		t.Errorf("bad ABSR_MAX_RECOVERY_POINT_AGE: exit %d, want 2 naming it\nstderr:\n%s", lag.code, lag.stderr)
 	}
-	if bad := cliExec(t, nil, "", "status", "-nope"); bad.code != exitUsage {
+	if bad := cliExec(t, nil, "", "status", "-nope"); bad.code != ExitUsage {
 		t.Errorf("unknown flag: exit %d, want 2", bad.code)
 	}
 	help := cliExec(t, nil, "", "status", "-h")
-	if help.code != exitOK || !strings.Contains(string(help.stdout), "usage: absr-autopair status") {
+	if help.code != ExitOK || !strings.Contains(string(help.stdout), "usage: absr-autopair status") {
 		t.Errorf("status -h: exit %d, stdout %q, want usage and 0", help.code, help.stdout)
 	}
 }

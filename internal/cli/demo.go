@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -24,12 +24,12 @@ var notPayloads = []string{"demo-state.json"}
 // emulated world seeded from the demo state, so later samples see what earlier ones did. It
 // prints what happened to each disk, which sample created a pair a later sample finds, and the
 // pairs that exist at the end.
-func runDemo(ctx context.Context, args []string, std streams) int {
-	fs := newFlags("demo", std.stderr)
+func runDemo(ctx context.Context, deps Deps, args []string, std Streams) int {
+	fs := newFlags("demo", std.Stderr)
 	dir := fs.String("events", "events", "directory of sample payloads (*.json)")
 	statePath := fs.String("state", "", "emulator state (default: demo-state.json in the events directory)")
 	logPath := fs.String("log", "", "write the function's JSON log lines to this file (default: discard)")
-	if code := parseFlags(fs, args, std.stdout); code >= 0 {
+	if code := parseFlags(fs, args, std.Stdout); code >= 0 {
 		return code
 	}
 	if *statePath == "" {
@@ -40,42 +40,42 @@ func runDemo(ctx context.Context, args []string, std streams) int {
 		files = slices.DeleteFunc(files, func(f string) bool { return slices.Contains(notPayloads, filepath.Base(f)) })
 	}
 	if err != nil || len(files) == 0 {
-		fmt.Fprintf(std.stderr, "demo: no sample payloads in %s\n", *dir)
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "demo: no sample payloads in %s\n", *dir)
+		return ExitUsage
 	}
 	// The world's own mapping file unless the operator chose one.
-	cfg, err := loadConfig(local.Lookup(*statePath, os.LookupEnv))
+	cfg, err := deps.LoadConfig(local.Lookup(*statePath, os.LookupEnv))
 	if err != nil {
-		fmt.Fprintf(std.stderr, "demo: bad configuration:\n%v\n", err)
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "demo: bad configuration:\n%v\n", err)
+		return ExitUsage
 	}
 	emu, creds, err := local.StartEmulator(*statePath, &cfg)
 	if err != nil {
-		fmt.Fprintf(std.stderr, "demo: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "demo: %v\n", err)
+		return ExitUsage
 	}
 	defer emu.Close()
 	logOut := io.Discard
 	if *logPath != "" {
 		f, err := os.Create(*logPath)
 		if err != nil {
-			fmt.Fprintf(std.stderr, "demo: %v\n", err)
-			return exitUsage
+			fmt.Fprintf(std.Stderr, "demo: %v\n", err)
+			return ExitUsage
 		}
 		defer f.Close()
 		logOut = f
 	}
-	h, closePool, err := newHandler(cfg, creds, slog.New(slog.NewJSONHandler(logOut, nil)), "")
+	h, closePool, err := deps.NewHandler(cfg, creds, slog.New(slog.NewJSONHandler(logOut, nil)), "")
 	if err != nil {
-		fmt.Fprintf(std.stderr, "demo: %v\n", err)
-		return exitUsage
+		fmt.Fprintf(std.Stderr, "demo: %v\n", err)
+		return ExitUsage
 	}
 	defer closePool()
 
-	out := std.stdout
+	out := std.Stdout
 	fmt.Fprintf(out, "absr-autopair demo: %d sample events, in name order, against one emulated world (%s)\n", len(files), *statePath)
 	fmt.Fprintf(out, "Later samples see the pairs earlier ones created.\n\n")
-	progress := newProgress(std.stderr)
+	progress := newProgress(std.Stderr)
 	createdBy := map[string]string{} // replica pair ID -> the sample that created it
 	failed := 0
 	for i, file := range files {
@@ -84,8 +84,8 @@ func runDemo(ctx context.Context, args []string, std streams) int {
 		payload, err := os.ReadFile(file)
 		if err != nil {
 			progress("")
-			fmt.Fprintf(std.stderr, "demo: %v\n", err)
-			return exitUsage
+			fmt.Fprintf(std.Stderr, "demo: %v\n", err)
+			return ExitUsage
 		}
 		report, err := h.Handle(ctx, handler.Invocation{RequestID: fmt.Sprintf("demo-%02d", i+1)}, payload)
 		progress("")
@@ -117,7 +117,7 @@ func runDemo(ctx context.Context, args []string, std streams) int {
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "\nAPI calls answered by the emulator: %d; failed disks: %d\n", emu.Calls().Total(), failed)
-	return exitOK
+	return ExitOK
 }
 
 // printReport prints one sample's report; createdBy names the sample that created each pair

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 // the table of internal/status (or the report JSON with -json). Exit 0 when every opted-in disk
 // is protected and healthy, 1 otherwise, 2 for bad flags or configuration. The regions default
 // to ABSR_SOURCE_REGIONS, else FC_REGION.
-func runStatus(ctx context.Context, args []string, std streams) int {
+func runStatus(ctx context.Context, deps Deps, args []string, std Streams) int {
 	var regions []string // none: the handler's default
-	fs := newFlags("status", std.stderr)
+	fs := newFlags("status", std.Stderr)
 	fs.Func("regions", "comma-separated regions to report (default: ABSR_SOURCE_REGIONS, else FC_REGION)", func(list string) error {
 		regions = regions[:0]
 		for r := range strings.SplitSeq(list, ",") {
@@ -29,14 +29,14 @@ func runStatus(ctx context.Context, args []string, std streams) int {
 	})
 	asJSON := fs.Bool("json", false, "print the report JSON instead of the table")
 	statePath := fs.String("emulator", "", "report on the built-in emulator, seeded from this state file")
-	if code := parseFlags(fs, args, std.stdout); code >= 0 {
+	if code := parseFlags(fs, args, std.Stdout); code >= 0 {
 		return code
 	}
 	// The per-disk log lines would repeat the table: only errors go to stderr.
 	quiet := func(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
-	h, closeAll, code := localHandler("status", *statePath, std.stderr, nil, quiet)
+	h, closeAll, code := localHandler(deps, "status", *statePath, std.Stderr, nil, quiet)
 	if code >= 0 {
 		return code
 	}
@@ -44,22 +44,22 @@ func runStatus(ctx context.Context, args []string, std streams) int {
 
 	report, err := h.Status(ctx, regions)
 	if *asJSON {
-		enc := json.NewEncoder(std.stdout)
+		enc := json.NewEncoder(std.Stdout)
 		enc.SetIndent("", "  ")
 		if werr := enc.Encode(report); werr != nil {
-			fmt.Fprintf(std.stderr, "status: %v\n", werr)
-			return exitFailed
+			fmt.Fprintf(std.Stderr, "status: %v\n", werr)
+			return ExitFailed
 		}
-	} else if werr := status.WriteTable(std.stdout, report.Results); werr != nil {
-		fmt.Fprintf(std.stderr, "status: %v\n", werr)
-		return exitFailed
+	} else if werr := status.WriteTable(std.Stdout, report.Results); werr != nil {
+		fmt.Fprintf(std.Stderr, "status: %v\n", werr)
+		return ExitFailed
 	}
 	if err != nil {
-		fmt.Fprintf(std.stderr, "status: %v\n", err)
-		return exitFailed
+		fmt.Fprintf(std.Stderr, "status: %v\n", err)
+		return ExitFailed
 	}
 	if !status.Summarize(report.Results).OK() {
-		return exitFailed
+		return ExitFailed
 	}
-	return exitOK
+	return ExitOK
 }

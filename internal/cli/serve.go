@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -7,12 +7,11 @@ import (
 	"os"
 
 	"github.com/absr-autopair/absr-autopair/handler"
-	"github.com/absr-autopair/absr-autopair/internal/cloud/alibaba"
 	"github.com/absr-autopair/absr-autopair/internal/config"
 	"github.com/absr-autopair/absr-autopair/internal/fcruntime"
 )
 
-// serveFC runs the Function Compute runtime loop for the life of the process. Cold start is the
+// ServeFC runs the Function Compute runtime loop for the life of the process. Cold start is the
 // time to the first poll, so the loop starts at once and the configuration is read beside it;
 // invocations wait for it (a few hundred microseconds). A bad configuration, including an
 // ABSR_* variable nothing reads, ends the process with exit code 2 and one log line naming the
@@ -21,21 +20,23 @@ import (
 // SIGTERM keeps its default action: FC sends it when it releases an idle instance, nothing is
 // buffered (each invocation logs as it goes), and installing a handler costs cold start an OS
 // thread for signal delivery.
-func serveFC(stderr io.Writer) {
+//
+// It never returns: when the loop ends, so does the process.
+func ServeFC(deps Deps, stderr io.Writer) {
 	var h *handler.Handler
 	ready := make(chan struct{})
 	go func() {
 		log := slog.New(slog.NewJSONHandler(stderr, nil))
-		cfg, err := loadConfig(os.LookupEnv)
+		cfg, err := deps.LoadConfig(os.LookupEnv)
 		if err != nil {
 			log.Error("bad configuration", "error", err.Error())
-			os.Exit(exitUsage)
+			os.Exit(ExitUsage)
 		}
 		// The pool lives as long as the process: nothing closes it.
-		h, _, err = newHandler(cfg, alibaba.DefaultCredentials(), log, os.Getenv(config.EnvFCRegion))
+		h, _, err = deps.NewHandler(cfg, deps.Credentials(), log, os.Getenv(config.EnvFCRegion))
 		if err != nil {
 			log.Error("cannot start", "error", err.Error())
-			os.Exit(exitUsage)
+			os.Exit(ExitUsage)
 		}
 		close(ready)
 	}()
