@@ -88,7 +88,7 @@ fuzz:
 
 ## verify-syaml: s.yaml through the real Serverless Devs `s verify` and `s preview` (needs node and npm; about 10 s)
 verify-syaml:
-	@tools/verify-syaml
+	@internal/deploytest/sdevs/verify-syaml
 
 clean:
 	rm -rf dist bin

@@ -6,8 +6,8 @@
 const fs = require('fs');
 const path = require('path');
 
-const schemaFile = path.join(__dirname, '..', '..', 'internal', 'deploytest', 'testdata', 'fc3',
-  'fc3-function-props.schema.json');
+// internal/deploytest/testdata/fc3, from internal/deploytest/sdevs/fc3-schema.
+const schemaFile = path.join(__dirname, '..', '..', 'testdata', 'fc3', 'fc3-function-props.schema.json');
 
 class FC3SchemaStandIn {
   getSchema() {
@@ -17,7 +17,7 @@ class FC3SchemaStandIn {
 
 for (const command of ['deploy', 'remove', 'invoke', 'info', 'plan', 'logs', 'build', 'local']) {
   FC3SchemaStandIn.prototype[command] = async function () {
-    throw new Error(`this is the schema-only stand-in for fc3 (tools/fc3-schema): it cannot ${command}`);
+    throw new Error(`this is the schema-only stand-in for fc3 (internal/deploytest/sdevs/fc3-schema): it cannot ${command}`);
   };
 }
 
