@@ -85,6 +85,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRoutes$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzParseBool$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/eventpattern
+	$(GO) test -run '^$$' -fuzz '^FuzzIDShapes$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/valid
+	$(GO) test -run '^$$' -fuzz '^FuzzPlaceholders$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/pairing
 
 ## verify-syaml: s.yaml through the real Serverless Devs `s verify` and `s preview` (needs node and npm; about 10 s)
 verify-syaml:
