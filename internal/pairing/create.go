@@ -358,27 +358,25 @@ func (e *errPairGone) Error() string { return fmt.Sprintf("pair %s does not exis
 // legacy family cannot read a pair by ID and has no creating status: its new pair is returned
 // inactive, and Start's own refusal is what tells.
 func (r *run) awaitCreated(ctx context.Context, region, pairID string, wait bool) (cloud.Pair, error) {
-	pace := r.pace()
 	begin := time.Now()
-	for {
-		pairs, err := r.api.PairsByID(ctx, region, []string{pairID})
-		if errors.Is(err, errors.ErrUnsupported) {
-			return cloud.Pair{ID: pairID, Status: "inactive", SourceRegionID: region}, nil
+	var last cloud.Pair
+	_, err := r.pollPairs(ctx, region, []string{pairID}, func(got map[string]cloud.Pair) (bool, error) {
+		p, ok := got[pairID]
+		if !ok || p.Status == pairDeleted {
+			return false, &errPairGone{pairID: pairID}
 		}
-		if err != nil {
-			return cloud.Pair{}, err
-		}
-		i := slices.IndexFunc(pairs, func(p cloud.Pair) bool { return p.ID == pairID && p.Status != pairDeleted })
-		if i < 0 {
-			return cloud.Pair{}, &errPairGone{pairID: pairID}
-		}
-		if !wait || pairs[i].Status != "creating" {
-			return pairs[i], nil
-		}
-		if !pace.wait(ctx) {
-			return cloud.Pair{}, &errPairCreating{pairID: pairID, waited: time.Since(begin)}
-		}
+		last = p
+		return !wait || p.Status != "creating", nil
+	})
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return cloud.Pair{ID: pairID, Status: "inactive", SourceRegionID: region}, nil
+	case errors.Is(err, errWaitOver):
+		return cloud.Pair{}, &errPairCreating{pairID: pairID, waited: time.Since(begin)}
+	case err != nil:
+		return cloud.Pair{}, err
 	}
+	return last, nil
 }
 
 // pairsByID reads pairs ids (primaries in region) by ID, in batches.
@@ -399,23 +397,40 @@ func (r *run) pairsByID(ctx context.Context, region string, ids []string) (map[s
 // waitPairs reads pairs ids (primaries in region) until every one satisfies ok, with backoff
 // bounded like every other wait, and returns their last records.
 func (r *run) waitPairs(ctx context.Context, region string, ids []string, ok func(cloud.Pair) bool) (map[string]cloud.Pair, error) {
-	b := r.pace()
-	for {
-		got, err := r.pairsByID(ctx, region, ids)
-		if err != nil {
-			return nil, err
-		}
-		var waiting []string
+	var waiting []string
+	got, err := r.pollPairs(ctx, region, ids, func(got map[string]cloud.Pair) (bool, error) {
+		waiting = waiting[:0]
 		for _, id := range ids {
 			if p, found := got[id]; !found || !ok(p) {
 				waiting = append(waiting, fmt.Sprintf("%s (%s)", id, cmp.Or(p.Status, "not found")))
 			}
 		}
-		if len(waiting) == 0 {
-			return got, nil
+		return len(waiting) == 0, nil
+	})
+	if errors.Is(err, errWaitOver) {
+		return got, fmt.Errorf("pairs not ready in time: %s", strings.Join(waiting, ", "))
+	}
+	return got, err
+}
+
+// errWaitOver: pollPairs' wait ran out (DiskWait, or the work deadline) before done said so.
+var errWaitOver = errors.New("the wait ran out")
+
+// pollPairs is the one loop that waits on pairs: it reads pairs ids (primaries in region) by ID
+// until done reports true or an error, with backoff bounded like every other wait (errWaitOver
+// when that runs out), and returns the last records read.
+func (r *run) pollPairs(ctx context.Context, region string, ids []string, done func(map[string]cloud.Pair) (bool, error)) (map[string]cloud.Pair, error) {
+	pace := r.pace()
+	for {
+		got, err := r.pairsByID(ctx, region, ids)
+		if err != nil {
+			return nil, err
 		}
-		if !b.wait(ctx) {
-			return got, fmt.Errorf("pairs not ready in time: %s", strings.Join(waiting, ", "))
+		if ok, err := done(got); ok || err != nil {
+			return got, err
+		}
+		if !pace.wait(ctx) {
+			return got, errWaitOver
 		}
 	}
 }
