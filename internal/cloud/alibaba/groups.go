@@ -96,14 +96,10 @@ func (c *client) CreateGroup(ctx context.Context, in cloud.CreateGroupInput) (st
 	}
 	op.repeatable = in.ClientToken != ""
 	action := op.action()
-	switch {
-	case in.SourceZoneID == "":
-		return "", inputError(action, "primary zone ID is empty")
-	case in.DestinationRegionID == "":
-		return "", inputError(action, "destination region ID is empty")
-	case in.DestinationZoneID == "":
-		return "", inputError(action, "destination zone ID is empty")
-	case in.RPO < 0:
+	if e := checkDirection(action, in.SourceZoneID, in.DestinationRegionID, in.DestinationZoneID); e != nil {
+		return "", e
+	}
+	if in.RPO < 0 {
 		return "", inputError(action, "RPO must not be negative")
 	}
 	if e := checkClientToken(action, in.ClientToken); e != nil {

@@ -141,15 +141,12 @@ func (c *client) CreatePair(ctx context.Context, in cloud.CreatePairInput) (stri
 	op := opEBSCreatePair
 	op.repeatable = in.ClientToken != ""
 	action := op.action()
+	if e := checkDirection(action, in.SourceZoneID, in.DestinationRegionID, in.DestinationZoneID); e != nil {
+		return "", e
+	}
 	switch {
 	case in.DiskID == "":
 		return "", inputError(action, "primary disk ID is empty")
-	case in.SourceZoneID == "":
-		return "", inputError(action, "primary zone ID is empty")
-	case in.DestinationRegionID == "":
-		return "", inputError(action, "destination region ID is empty")
-	case in.DestinationZoneID == "":
-		return "", inputError(action, "destination zone ID is empty")
 	case in.DestinationDiskID == "":
 		return "", inputError(action, "destination disk ID is empty")
 	case in.ChargeType != "" && in.ChargeType != "POSTPAY" && in.ChargeType != "PREPAY":
@@ -372,4 +369,18 @@ func newLegacyCreatePairResponse() *legacyCreatePairResponse {
 
 func newLegacyStartPairResponse() *legacyStartPairResponse {
 	return &legacyStartPairResponse{BaseResponse: &responses.BaseResponse{}}
+}
+
+// checkDirection checks what a pair or a group replicates between: the primary's zone and the
+// secondary's region and zone, which CreateDiskReplicaPair and CreateDiskReplicaGroup both need.
+func checkDirection(action, sourceZone, destinationRegion, destinationZone string) *cloud.Error {
+	switch {
+	case sourceZone == "":
+		return inputError(action, "primary zone ID is empty")
+	case destinationRegion == "":
+		return inputError(action, "destination region ID is empty")
+	case destinationZone == "":
+		return inputError(action, "destination zone ID is empty")
+	}
+	return nil
 }
