@@ -139,13 +139,8 @@ func (s *Server) newGroupID() string {
 // setGroupStatus gives a group and every pair in it a status as of now: a group's pairs are
 // started and stopped with it. The transient statuses settle as a pair's do.
 func (s *Server) setGroupStatus(g *groupRec, status string, now time.Time) {
-	g.Status, g.settleAt, g.settleTo = status, time.Time{}, ""
-	switch status {
-	case "initial_syncing":
-		g.settleAt, g.settleTo = now.Add(syncDuration), "normal"
-	case "manual_syncing":
-		g.settleAt, g.settleTo = now.Add(syncDuration), "stopped"
-	}
+	g.Status = status
+	g.settleAt, g.settleTo = settling(status, now)
 	for _, id := range g.PairIDs {
 		if p := s.pairs[id]; p != nil {
 			p.setStatus(status, now)

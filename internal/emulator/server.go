@@ -412,17 +412,24 @@ func remainingMs(now, at time.Time) int64 {
 	return int64((at.Sub(now) + time.Millisecond - 1) / time.Millisecond)
 }
 
-// setStatus gives a pair a status as of now. The two transient ones settle syncDuration later:
-// initial_syncing to normal, manual_syncing (a one-shot sync) to stopped.
+// setStatus gives a pair a status as of now (see settling).
 func (p *pairRec) setStatus(status string, now time.Time) {
-	p.Status, p.settleAt, p.settleTo = status, time.Time{}, ""
+	p.Status = status
+	p.settleAt, p.settleTo = settling(status, now)
+	p.advanceRecoveryPoint(now)
+}
+
+// settling is when a pair or group entering status at now moves on by itself, and to what: the
+// two transient statuses settle syncDuration later, initial_syncing to normal and manual_syncing
+// (a one-shot sync) to stopped; the others stay (zero time).
+func settling(status string, now time.Time) (at time.Time, to string) {
 	switch status {
 	case "initial_syncing":
-		p.settleAt, p.settleTo = now.Add(syncDuration), "normal"
+		return now.Add(syncDuration), "normal"
 	case "manual_syncing":
-		p.settleAt, p.settleTo = now.Add(syncDuration), "stopped"
+		return now.Add(syncDuration), "stopped"
 	}
-	p.advanceRecoveryPoint(now)
+	return time.Time{}, ""
 }
 
 // setPairStatus is setStatus plus the emulator's settings: a creating pair reads created
