@@ -42,11 +42,7 @@ func (l *logRecorder) all() []string {
 func TestFailingNextBacksOff(t *testing.T) {
 	var polls atomic.Int64
 	const failing = 200
-	stub, err := fcstub.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stub.Close() })
+	stub := startStub(t)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/next") && polls.Add(1) <= failing {
 			http.Error(w, "runtime API restarting", http.StatusBadGateway)
@@ -122,11 +118,7 @@ func proxy(w http.ResponseWriter, r *http.Request, addr string) {
 // An invocation without a deadline header gets the function timeout FC announces, or the
 // default; the handler sees FC's context either way, and the answer is posted.
 func TestInvocationWithoutDeadlineGetsOne(t *testing.T) {
-	stub, err := fcstub.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stub.Close() })
+	stub := startStub(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	type seen struct {
@@ -170,11 +162,7 @@ func TestInvocationWithoutDeadlineGetsOne(t *testing.T) {
 
 // An error is posted as FC's error body.
 func TestErrorsArePostedAsErrors(t *testing.T) {
-	stub, err := fcstub.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stub.Close() })
+	stub := startStub(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go Serve(ctx, Options{API: stub.Addr(), Out: io.Discard}, func(context.Context, []byte) (any, error) { //nolint:errcheck
@@ -188,4 +176,15 @@ func TestErrorsArePostedAsErrors(t *testing.T) {
 	if err := json.Unmarshal(a.Body, &body); err != nil || !a.IsError || body["errorMessage"] != "retryable: 1 disk failed" {
 		t.Fatalf("answer %s error=%v", a.Body, a.IsError)
 	}
+}
+
+// startStub starts an FC runtime API stand-in for the test's life.
+func startStub(t *testing.T) *fcstub.Server {
+	t.Helper()
+	stub, err := fcstub.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stub.Close() })
+	return stub
 }
