@@ -37,9 +37,22 @@ const maxGenerations = 3
 // refusal, which a service may remember for the token, is never met again once the pair the
 // mark names is gone.
 func createToken(d, s cloud.Disk) string {
-	t := pairToken(d.RegionID, d.ID, s.RegionID, s.ID, attemptOf(d))
+	return pastMark(d, pairToken(d.RegionID, d.ID, s.RegionID, s.ID, attemptOf(d)))
+}
+
+// secondaryCreateToken is the ClientToken of the CreateDisk that buys d's secondary. A secondary
+// is bought only for a primary in no pair with no disk tagged back to it, so a primary still
+// marked with a pair has lost that pair and the secondary bought for it: like createToken, the
+// token moves past the mark's generation. The create then buys the replacement at once, instead
+// of replaying the deleted disk's ID and waiting out DiskWait for a disk that never shows.
+func secondaryCreateToken(d cloud.Disk) string {
+	return pastMark(d, secondaryToken(d.RegionID, d.ID, attemptOf(d)))
+}
+
+// pastMark is token t moved past the generation of the pair d is marked with, if any.
+func pastMark(d cloud.Disk, t string) string {
 	if mark := d.Tags[TagReplicaPair]; mark != "" {
-		t = nextToken(t, mark)
+		return nextToken(t, mark)
 	}
 	return t
 }

@@ -134,7 +134,7 @@ func (r *run) secondaryToCreate(ctx context.Context, it *item, d cloud.Disk, rou
 	if d.Category == "cloud_essd" {
 		in.PerformanceLevel = d.PerformanceLevel
 	}
-	in.ClientToken = secondaryToken(d.RegionID, d.ID, attemptOf(d))
+	in.ClientToken = secondaryCreateToken(d)
 	return secondaryPlan{create: &in, region: route.Region, source: "auto-create"}, nil
 }
 

@@ -1,6 +1,7 @@
 package pairing_test
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -106,21 +107,40 @@ func autoWorld() (*emulator.State, pairing.Options) {
 	return emutest.World(p), o
 }
 
+// A deleted auto-created secondary is replaced. A primary marked with its (deleted) pair moves
+// its CreateDisk token past the mark: one CreateDisk buys the replacement, with no wait for the
+// deleted disk's replayed ID. Unmarked, the replayed ID is waited for (DiskWait) and then the
+// next generation's token buys it.
 func TestDeletedAutoCreatedSecondaryIsReplaced(t *testing.T) {
-	st, o := autoWorld()
-	srv := emutest.Start(t, st)
-	first := pairOnEmulator(t, srv, o)[0]
-	wantPairedWithLivePair(t, srv, "first delivery", first)
+	for _, tc := range []struct {
+		mark            bool
+		wantCreateDisks int // in the invocation after the deletion
+	}{
+		{mark: true, wantCreateDisks: 1},
+		{mark: false, wantCreateDisks: 2},
+	} {
+		t.Run(fmt.Sprintf("mark=%v", tc.mark), func(t *testing.T) {
+			st, o := autoWorld()
+			o.MarkPrimary = tc.mark
+			srv := emutest.Start(t, st)
+			first := pairOnEmulator(t, srv, o)[0]
+			wantPairedWithLivePair(t, srv, "first delivery", first)
 
-	emutest.StopAndDeletePair(t, srv, src, first.ReplicaPairID)
-	emutest.DeleteDisk(t, srv, dst, first.SecondaryDiskID)
-	again := pairOnEmulator(t, srv, o)[0]
-	wantPairedWithLivePair(t, srv, "after the pair and its secondary were deleted", again)
-	if again.SecondaryDiskID == first.SecondaryDiskID || again.SecondaryDiskID == "" {
-		t.Fatalf("secondary %q reported, the deleted one was %s (%s)", again.SecondaryDiskID, first.SecondaryDiskID, again.Message)
-	}
-	if refs := backRefs(srv, "d-bp1primary"); len(refs) != 1 || refs[0] != again.SecondaryDiskID {
-		t.Fatalf("auto-created secondaries now %v, want just %s", refs, again.SecondaryDiskID)
+			emutest.StopAndDeletePair(t, srv, src, first.ReplicaPairID)
+			emutest.DeleteDisk(t, srv, dst, first.SecondaryDiskID)
+			before := srv.Calls().Calls["ecs/CreateDisk"]
+			again := pairOnEmulator(t, srv, o)[0]
+			wantPairedWithLivePair(t, srv, "after the pair and its secondary were deleted", again)
+			if again.SecondaryDiskID == first.SecondaryDiskID || again.SecondaryDiskID == "" {
+				t.Fatalf("secondary %q reported, the deleted one was %s (%s)", again.SecondaryDiskID, first.SecondaryDiskID, again.Message)
+			}
+			if refs := backRefs(srv, "d-bp1primary"); len(refs) != 1 || refs[0] != again.SecondaryDiskID {
+				t.Fatalf("auto-created secondaries now %v, want just %s", refs, again.SecondaryDiskID)
+			}
+			if n := srv.Calls().Calls["ecs/CreateDisk"] - before; n != tc.wantCreateDisks {
+				t.Errorf("%d CreateDisk calls to replace the deleted secondary, want %d", n, tc.wantCreateDisks)
+			}
+		})
 	}
 }
 
