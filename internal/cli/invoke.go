@@ -64,6 +64,8 @@ func runInvoke(ctx context.Context, deps Deps, args []string, std Streams) int {
 // payloads of a few MiB only, and a larger one is a mistake (a wrong file), not an event.
 const maxPayload = 64 << 20
 
+var errTooLarge = fmt.Errorf("the payload is larger than %d MiB", maxPayload>>20)
+
 func readPayload(path string, stdin io.Reader) ([]byte, error) {
 	in := stdin
 	if path != "-" {
@@ -74,12 +76,18 @@ func readPayload(path string, stdin io.Reader) ([]byte, error) {
 		defer f.Close()
 		in = f
 	}
+	// A regular file (named, or redirected to standard input) too large is refused unread.
+	if f, ok := in.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > maxPayload {
+			return nil, errTooLarge
+		}
+	}
 	data, err := io.ReadAll(io.LimitReader(in, maxPayload+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(data) > maxPayload {
-		return nil, fmt.Errorf("the payload is larger than %d MiB", maxPayload>>20)
+		return nil, errTooLarge
 	}
 	return data, nil
 }

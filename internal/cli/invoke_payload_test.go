@@ -2,12 +2,15 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// Issue 15 item 7: invoke -event FILE is capped like standard input.
+// Issue 15 item 7: invoke -event FILE is capped like standard input. A regular file, named or
+// redirected to standard input, is refused before it is read; a stream with no size (here the
+// endless /dev/zero) once one byte past the cap has come.
 func TestInvokeEventFileIsCapped(t *testing.T) {
 	t.Parallel()
 	big := filepath.Join(t.TempDir(), "huge.json")
@@ -15,18 +18,30 @@ func TestInvokeEventFileIsCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(64<<20 + 1); err != nil { // sparse: no disk space used
+	if err := f.Truncate(maxPayload + 1); err != nil { // sparse: no disk space used
 		t.Fatal(err)
 	}
 	f.Close()
-	for _, args := range [][]string{{"invoke", "-event", big}, {"invoke", "-event", "-"}} {
-		stdin := ""
-		if args[2] == "-" {
-			stdin = strings.Repeat(" ", 64<<20+1)
+	for _, tc := range []struct{ name, event, stdin string }{
+		{"named file", big, ""},
+		{"file as standard input", "-", big},
+		{"endless standard input", "-", "/dev/zero"}, // skipped where there is none
+	} {
+		cmd := exec.Command(binary, "invoke", "-event", tc.event, "-emulator", filepath.Join("events", "demo-state.json"))
+		cmd.Dir, cmd.Env = root, cleanEnv(nil)
+		if tc.stdin != "" {
+			in, err := os.Open(tc.stdin)
+			if err != nil {
+				t.Skipf("%s: %v", tc.name, err)
+			}
+			defer in.Close()
+			cmd.Stdin = in // the child reads the file itself
 		}
-		run := cliExec(t, nil, stdin, append(args, "-emulator", filepath.Join("events", "demo-state.json"))...)
-		if run.code != ExitUsage || !strings.Contains(string(run.stderr), "larger than 64 MiB") {
-			t.Errorf("%v: exit %d, stderr %.300s; want a usage error naming the cap", args, run.code, run.stderr)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != ExitUsage || !strings.Contains(stderr.String(), "larger than 64 MiB") {
+			t.Errorf("%s: %v, stderr %.300s; want exit %d and a usage error naming the cap", tc.name, err, stderr.String(), ExitUsage)
 		}
 	}
 }
