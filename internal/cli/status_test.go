@@ -14,6 +14,7 @@ import (
 // with the summary line, and exits 1 (not everything is protected); -json prints the report; the
 // world is left unchanged (a dry-run sweep: reads only).
 func TestStatusCommand(t *testing.T) {
+	t.Parallel()
 	state := filepath.Join("events", "demo-state.json")
 	run := cliExec(t, nil, "", "status", "-emulator", state)
 	if run.code != ExitFailed {

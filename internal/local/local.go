@@ -8,15 +8,22 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/absr-autopair/absr-autopair/internal/cloud"
 	"github.com/absr-autopair/absr-autopair/internal/config"
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 )
 
-// StartEmulator serves the emulator in-process, seeded from statePath, points cfg at it and
-// returns the credentials it accepts. When the configuration names no regions to sweep, the
-// sweep covers the routed regions of the state's disks.
+// EmulatorPollInterval is how often a run on the in-process emulator polls what is still
+// settling. The emulator's worlds run on compressed time (a pair creating or a disk being created
+// for hundreds of milliseconds, where the cloud takes seconds), so local runs poll five times as
+// often as the default: every wait the cloud has still shows, in a fraction of the time.
+const EmulatorPollInterval = 100 * time.Millisecond
+
+// StartEmulator serves the emulator in-process, seeded from statePath, points cfg at it (polling
+// every EmulatorPollInterval) and returns the credentials it accepts. When the configuration
+// names no regions to sweep, the sweep covers the routed regions of the state's disks.
 func StartEmulator(statePath string, cfg *config.Config) (*emulator.Server, cloud.Credentials, error) {
 	st, err := emulator.LoadState(statePath)
 	if err != nil {
@@ -31,6 +38,9 @@ func StartEmulator(statePath string, cfg *config.Config) (*emulator.Server, clou
 		return nil, cloud.Credentials{}, err
 	}
 	cfg.ECSEndpoint, cfg.EBSEndpoint = url, url
+	if p := cfg.Pairing.PollInterval; p == 0 || p > EmulatorPollInterval { // 0: the engine's default
+		cfg.Pairing.PollInterval = EmulatorPollInterval
+	}
 	if len(cfg.SourceRegions) == 0 {
 		cfg.SourceRegions = RoutedRegions(st, *cfg)
 	}
