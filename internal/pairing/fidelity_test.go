@@ -45,6 +45,7 @@ func TestPrepayPairIsBoughtForAPeriod(t *testing.T) {
 }
 
 func TestNewPairIsStartedOnceCreated(t *testing.T) {
+	t.Parallel()
 	st := fidelityWorld()
 	st.Faults.PairCreatingMs = 150 // emulator clock = wall clock here
 	srv := emutest.Start(t, st)
@@ -64,6 +65,7 @@ func TestNewPairIsStartedOnceCreated(t *testing.T) {
 }
 
 func TestPairStillCreatingAtTheDeadlineIsFinishedLater(t *testing.T) {
+	t.Parallel()
 	st := fidelityWorld()
 	st.Faults.PairCreatingMs = 60_000
 	srv := emutest.Start(t, st)

@@ -208,6 +208,7 @@ func (c *crashingAPI) TagDisks(ctx context.Context, region string, ids []string,
 // TestGroupCrashAfterEachStep: a delivery that dies right after any changing call is finished
 // by the next delivery, and by the sweep.
 func TestGroupCrashAfterEachStep(t *testing.T) {
+	t.Parallel()
 	steps := []struct {
 		action string
 		n      int

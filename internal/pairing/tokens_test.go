@@ -112,6 +112,7 @@ func autoWorld() (*emulator.State, pairing.Options) {
 // deleted disk's replayed ID. Unmarked, the replayed ID is waited for (DiskWait) and then the
 // next generation's token buys it.
 func TestDeletedAutoCreatedSecondaryIsReplaced(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		mark            bool
 		wantCreateDisks int // in the invocation after the deletion
@@ -203,6 +204,7 @@ func TestRefusalDoesNotPoisonTheNextAttempt(t *testing.T) {
 // Two deployments whose routes name different zones (mid-rollout) deliver the same events at
 // once: each primary still gets one auto-created secondary, not one per configuration.
 func TestOneAutoCreatedSecondaryWhateverTheRoutes(t *testing.T) {
+	t.Parallel()
 	var disks []emulator.Disk
 	var ids []string
 	for _, id := range []string{"d-bp1a", "d-bp1b", "d-bp1c", "d-bp1d"} {
@@ -254,6 +256,7 @@ func TestOneAutoCreatedSecondaryWhateverTheRoutes(t *testing.T) {
 
 // Issue 15 item 5: a primary in a settling status is waited for like Creating, then retryable.
 func TestSettlingPrimaryIsWaitedForAndRetryable(t *testing.T) {
+	t.Parallel()
 	for _, status := range []string{"Attaching", "Detaching", "ReIniting"} {
 		srv := emutest.Start(t, fidelityWorld(emutest.Status(status), func(d *emulator.Disk) { d.InstanceID = "" }))
 		o := testOptions()
