@@ -159,8 +159,10 @@ func wantSummary(t *testing.T, got map[string]int, outcome string, n int) {
 }
 
 // TestServesInvocations plays one function instance through the cases FC puts it in, in order:
-// each step also proves the process kept serving after the one before.
+// each step also proves the process kept serving after the one before. (Retryable API failures
+// have their own instances in TestRetryableFailuresAnswerOnError: their retries are the slow part.)
 func TestServesInvocations(t *testing.T) {
+	t.Parallel()
 	f := startFunction(t, world())
 	good := emulatorCredentials()
 
@@ -204,38 +206,6 @@ func TestServesInvocations(t *testing.T) {
 		}
 		if n := f.emu.Calls().Total(); n != calls {
 			t.Errorf("an undecodable payload made %d API calls, want none", n-calls)
-		}
-	})
-
-	t.Run("retryable failures answer on /error, and the redelivery pairs", func(t *testing.T) {
-		payload := fixture(t, "tagresources-retry.json")
-		for _, c := range []struct {
-			fault  emulator.Faults
-			reason string
-		}{
-			{emulator.Faults{ThrottlePercent: 100}, "throttled"},
-			{emulator.Faults{UnavailablePercent: 100}, "service_unavailable"},
-		} {
-			fault := c.fault
-			f.emu.SetFaults(fault)
-			a := f.invoke(t, payload, good, 0)
-			e := decodeError(t, a)
-			if !strings.Contains(e.Message, "retryable") {
-				t.Errorf("faults %+v: error %q does not say the failure is retryable", fault, e.Message)
-			}
-			// The report is not in the answer; the log has it, disk by disk.
-			if disk := f.logLine(t, a.RequestID, "disk"); disk["diskId"] != retryDisk || disk["reason"] != c.reason || disk["retryable"] != true {
-				t.Errorf("faults %+v: disk log line %v, want %s failed retryably, %s", fault, disk, retryDisk, c.reason)
-			}
-			if _, ok := pairOf(f.emu, retryDisk); ok {
-				t.Fatalf("faults %+v: a pair exists for %s though every call failed", fault, retryDisk)
-			}
-		}
-		f.emu.SetFaults(emulator.Faults{})
-		// FC's async retry delivers the same event again, with x-fc-retry-count 1.
-		r := decodeReport(t, f.invoke(t, payload, good, 1))
-		if len(r.Results) != 1 || r.Results[0].DiskID != retryDisk || r.Results[0].Outcome != "paired" || r.Results[0].SecondaryDiskID != retrySec {
-			t.Errorf("redelivery results %+v: want %s paired with %s", r.Results, retryDisk, retrySec)
 		}
 	})
 
@@ -330,6 +300,55 @@ func TestServesInvocations(t *testing.T) {
 	checkRuntimeQuiet(t, f)
 }
 
+// TestRetryableFailuresAnswerOnError: an invocation whose API calls all fail retryably (each call
+// tried as often as the adapter's retry policy allows, with its backoff) answers on /error, so that
+// FC's async retry delivers the event again; the log has the reason disk by disk, no pair exists,
+// and the same instance pairs the disk on the redelivery. Each fault has its own instance, so the
+// two runs of retries and backoff overlap.
+func TestRetryableFailuresAnswerOnError(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		fault  emulator.Faults
+		reason string
+	}{
+		{emulator.Faults{ThrottlePercent: 100}, "throttled"},
+		{emulator.Faults{UnavailablePercent: 100}, "service_unavailable"},
+	} {
+		t.Run(c.reason, func(t *testing.T) {
+			t.Parallel()
+			f := startFunction(t, world())
+			good := emulatorCredentials()
+			payload := fixture(t, "tagresources-retry.json")
+			f.emu.SetFaults(c.fault)
+			a := f.invoke(t, payload, good, 0)
+			e := decodeError(t, a)
+			if !strings.Contains(e.Message, "retryable") {
+				t.Errorf("faults %+v: error %q does not say the failure is retryable", c.fault, e.Message)
+			}
+			// The report is not in the answer; the log has it, disk by disk.
+			if disk := f.logLine(t, a.RequestID, "disk"); disk["diskId"] != retryDisk || disk["reason"] != c.reason || disk["retryable"] != true {
+				t.Errorf("faults %+v: disk log line %v, want %s failed retryably, %s", c.fault, disk, retryDisk, c.reason)
+			}
+			if _, ok := pairOf(f.emu, retryDisk); ok {
+				t.Fatalf("faults %+v: a pair exists for %s though every call failed", c.fault, retryDisk)
+			}
+			f.emu.SetFaults(emulator.Faults{})
+			// FC's async retry delivers the same event again, with x-fc-retry-count 1.
+			r := decodeReport(t, f.invoke(t, payload, good, 1))
+			if len(r.Results) != 1 || r.Results[0].DiskID != retryDisk || r.Results[0].Outcome != "paired" || r.Results[0].SecondaryDiskID != retrySec {
+				t.Errorf("redelivery results %+v: want %s paired with %s", r.Results, retryDisk, retrySec)
+			}
+			out := f.everything()
+			for _, secret := range []string{good.AccessKeySecret, good.SecurityToken} {
+				if strings.Contains(out, secret) {
+					t.Errorf("the credential secret %q appears in an answer, stdout or stderr", secret)
+				}
+			}
+			checkRuntimeQuiet(t, f)
+		})
+	}
+}
+
 // checkRuntimeQuiet fails when the runtime loop complained about anything (a failed poll or post).
 func checkRuntimeQuiet(t *testing.T, f *function) {
 	t.Helper()
@@ -344,6 +363,7 @@ func checkRuntimeQuiet(t *testing.T, f *function) {
 // replaced, and its reader/writer goroutines, 2 per connection): a constant few, where a leak
 // per invocation would add about 100.
 func TestResourcesStayFlat(t *testing.T) {
+	t.Parallel()
 	requireProc(t)
 	const (
 		warmup      = 10
@@ -394,6 +414,7 @@ func TestResourcesStayFlat(t *testing.T) {
 // lingers. The process keeps the signal's default action (see cli.ServeFC), so it ends at once,
 // terminated by the signal, whether or not it has served an invocation.
 func TestExitsOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	for _, served := range []bool{false, true} {
 		t.Run(fmt.Sprintf("after an invocation=%v", served), func(t *testing.T) {
 			f := startFunction(t, world())
@@ -420,6 +441,7 @@ func TestExitsOnSIGTERM(t *testing.T) {
 // process ends with exit code 2 and one log line that names the variable, before any invocation
 // is answered.
 func TestBadConfigurationExits(t *testing.T) {
+	t.Parallel()
 	f := launchFunction(t, world(), "ABSR_SOURCE_REGIONS=Hangzhou", "ABSR_MAX_QPS=lots")
 	select {
 	case <-f.exited:
@@ -457,6 +479,7 @@ func TestBadConfigurationExits(t *testing.T) {
 // exactly one pair may result, and every answer is a pairing, the existing pair, or a retryable
 // error that FC's redelivery resolves; other payloads at the same time answer as alone.
 func TestConcurrentInvocations(t *testing.T) {
+	t.Parallel()
 	f := startFunction(t, world())
 	good := emulatorCredentials()
 	const duplicates = 8

@@ -25,6 +25,7 @@ import (
 	"github.com/absr-autopair/absr-autopair/internal/emulator"
 	"github.com/absr-autopair/absr-autopair/internal/emulator/emutest"
 	"github.com/absr-autopair/absr-autopair/internal/fcstub"
+	"github.com/absr-autopair/absr-autopair/internal/testparallel"
 )
 
 // The function's region and the route its disks take.
@@ -43,6 +44,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Every test runs its own processes, emulator and runtime API stand-in; they wait on those
+	// and on retry backoffs, not on the CPU.
+	testparallel.Default(8)
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
