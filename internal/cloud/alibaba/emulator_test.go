@@ -5,6 +5,7 @@ package alibaba
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -495,38 +496,59 @@ func TestEmulatorCredentials(t *testing.T) {
 	errs.check(t)
 }
 
+// TestEmulatorRateLimit: a burst of concurrent calls larger than the emulator's flow control
+// allows (5 calls/s, burst 5) is throttled without our limiter (retries absorb it) and never with
+// it (4 calls/s, burst 4, stricter than the emulator's): the limiter makes the concurrent calls
+// wait their turn. Each half has its own emulator and runs beside the other.
 func TestEmulatorRateLimit(t *testing.T) {
-	// Not parallel: the unlimited client must outrun the emulator's flow control, which a
-	// machine busy with other tests can keep it from.
-	srv := emutest.Start(t, faultWorld(1))
-	srv.SetFaults(emulator.Faults{QPSPerAction: 5})
-	call := func(api cloud.API, n int) error {
-		for range n {
-			if _, err := api.DescribeDisks(emuCtx(t), "cn-hangzhou", []string{"d-bp1prim000"}); err != nil {
-				return err
-			}
+	// Not parallel with other tests: the unlimited calls must outrun the emulator's flow control
+	// (7 calls arriving within 0.4 s), which a machine busy with other tests could keep them from.
+	const (
+		emulatorQPS = 5 // burst 5
+		burst       = emulatorQPS + 2
+	)
+	// burstOf makes n calls at once and returns their first error.
+	burstOf := func(api cloud.API, n int) error {
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { _, errs[i] = api.DescribeDisks(emuCtx(t), "cn-hangzhou", []string{"d-bp1prim000"}) })
 		}
-		return nil
+		wg.Wait()
+		return errors.Join(errs...)
 	}
-	// Our bucket (4/s, burst 4) is stricter than the emulator's (5/s, burst 5): never throttled.
-	limited := emuPool(t, srv, APIEBS, func(o *Options) { o.MaxQPS = 4 }).Client(emuCreds)
-	if err := call(limited, 10); err != nil {
-		t.Fatal(err)
+	start := func(t *testing.T) *emulator.Server {
+		srv := emutest.Start(t, faultWorld(1))
+		srv.SetFaults(emulator.Faults{QPSPerAction: emulatorQPS})
+		return srv
 	}
-	if n := srv.Calls().Errors["Throttling.User"]; n != 0 {
-		t.Fatalf("%d throttling answers with the limiter on", n)
-	}
-	// Without it the same burst runs into the emulator's flow control (and retries absorb it).
-	srv.SetFaults(emulator.Faults{QPSPerAction: 5})
-	unlimited := emuPool(t, srv, APIEBS, func(o *Options) {
-		o.Retry = RetryPolicy{MaxAttempts: 10, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
-	}).Client(emuCreds)
-	if err := call(unlimited, 10); err != nil {
-		t.Fatal(err)
-	}
-	if n := srv.Calls().Errors["Throttling.User"]; n == 0 {
-		t.Fatal("no throttling without the limiter: the comparison proves nothing")
-	}
+	t.Run("without our limiter the burst is throttled", func(t *testing.T) {
+		t.Parallel()
+		srv := start(t)
+		unlimited := emuPool(t, srv, APIEBS, func(o *Options) {
+			o.Retry = RetryPolicy{MaxAttempts: 10, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+		}).Client(emuCreds)
+		if err := burstOf(unlimited, burst); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.Calls().Errors["Throttling.User"]; n == 0 {
+			t.Fatal("no throttling without the limiter: the comparison proves nothing")
+		}
+	})
+	t.Run("our limiter keeps the burst within the flow control", func(t *testing.T) {
+		t.Parallel()
+		srv := start(t)
+		limited := emuPool(t, srv, APIEBS, func(o *Options) { o.MaxQPS = emulatorQPS - 1 }).Client(emuCreds)
+		if err := burstOf(limited, burst); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.Calls().Errors["Throttling.User"]; n != 0 {
+			t.Fatalf("%d throttling answers with the limiter on", n)
+		}
+		if n := srv.Calls().Calls["ecs/DescribeDisks"]; n != burst {
+			t.Fatalf("%d DescribeDisks calls reached the emulator, want %d (one per call)", n, burst)
+		}
+	})
 }
 
 func TestEmulatorNoGrowthAcrossInvocations(t *testing.T) {

@@ -2,6 +2,7 @@ package alibaba
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 	_ "unsafe" // for go:linkname
@@ -26,36 +27,41 @@ func TestSDKTimeoutTableIsNotDecoded(t *testing.T) {
 }
 
 // Every attempt carries RequestTimeout, which is why the SDK's table (19 s for DescribeDisks,
-// 36 s for CreateDisk) and its 10 s default never apply, and sdkinit may drop the table.
+// 36 s for CreateDisk) and its 10 s default never apply, and sdkinit may drop the table. The calls
+// hang side by side: each is bounded on its own.
 func TestRequestTimeoutBoundsEveryAttempt(t *testing.T) {
 	t.Parallel()
 	f := newWire(t, nil)
 	f.setIntercept(func(c wireCall, n int) *wireAnswer { return &wireAnswer{fault: "hang"} })
+	calls := map[string]func(context.Context, cloud.API) error{
+		"DescribeDisks": func(ctx context.Context, c cloud.API) error {
+			_, err := c.DescribeDisks(ctx, "cn-hangzhou", []string{"d-1"})
+			return err
+		},
+		"CreateDisk": func(ctx context.Context, c cloud.API) error {
+			_, err := c.CreateDisk(ctx, cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", Size: 20, ClientToken: "t"})
+			return err
+		},
+		"ListPairs": func(ctx context.Context, c cloud.API) error { _, err := c.ListPairs(ctx, "cn-hangzhou"); return err },
+	}
+	var wg sync.WaitGroup
 	for _, api := range []string{APIEBS, APIECS} {
 		p := f.pool(t, api, func(o *Options) { o.RequestTimeout = 200 * time.Millisecond; o.Retry.MaxAttempts = 1 })
-		calls := map[string]func(context.Context, cloud.API) error{
-			"DescribeDisks": func(ctx context.Context, c cloud.API) error {
-				_, err := c.DescribeDisks(ctx, "cn-hangzhou", []string{"d-1"})
-				return err
-			},
-			"CreateDisk": func(ctx context.Context, c cloud.API) error {
-				_, err := c.CreateDisk(ctx, cloud.CreateDiskInput{RegionID: "cn-shanghai", ZoneID: "cn-shanghai-e", Category: "cloud_essd", Size: 20, ClientToken: "t"})
-				return err
-			},
-			"ListPairs": func(ctx context.Context, c cloud.API) error { _, err := c.ListPairs(ctx, "cn-hangzhou"); return err },
-		}
 		for name, call := range calls {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			start := time.Now()
-			err := call(ctx, p.Client(testCreds))
-			cancel()
-			if codeOf(err) != codeTimeout {
-				t.Errorf("%s %s: err %v, want %s", api, name, err, codeTimeout)
-			}
-			// Far below the SDK's own timeouts, far above 200 ms on a loaded machine.
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("%s %s took %v against a RequestTimeout of 200ms", api, name, d)
-			}
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				start := time.Now()
+				err := call(ctx, p.Client(testCreds))
+				if codeOf(err) != codeTimeout {
+					t.Errorf("%s %s: err %v, want %s", api, name, err, codeTimeout)
+				}
+				// Far below the SDK's own timeouts, far above 200 ms on a loaded machine.
+				if d := time.Since(start); d > 5*time.Second {
+					t.Errorf("%s %s took %v against a RequestTimeout of 200ms", api, name, d)
+				}
+			})
 		}
 	}
+	wg.Wait()
 }
