@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,6 @@ const (
 
 var (
 	buildOnce sync.Once
-	buildDir  string
 	binPath   string
 	buildSkip string // why the binary cannot be built here ("" when it can)
 	buildErr  error
@@ -47,15 +47,11 @@ func TestMain(m *testing.M) {
 	// Every test runs its own processes, emulator and runtime API stand-in; they wait on those
 	// and on retry backoffs, not on the CPU.
 	testparallel.Default(8)
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // functionBinary builds the module's main package once per test binary, the way it ships:
-// CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'.
+// CGO_ENABLED=0 go build -trimpath -ldflags='-s -w', into buildDir.
 func functionBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -74,12 +70,12 @@ func functionBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		buildDir, err = os.MkdirTemp("", "fctest-")
+		dir, err := buildDir(root)
 		if err != nil {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(buildDir, "main")
+		binPath = filepath.Join(dir, "main")
 		cmd := exec.Command(goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", binPath, ".")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -88,7 +84,7 @@ func functionBinary(t *testing.T) string {
 			buildErr = fmt.Errorf("go build of %s: %v\n%s", root, err, out)
 			return
 		}
-		fmt.Fprintf(os.Stderr, "fctest: built %s in %v\n", binPath, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "fctest: go build -o %s took %v\n", binPath, time.Since(start).Round(time.Millisecond))
 	})
 	if buildSkip != "" {
 		t.Skip(buildSkip)
@@ -97,6 +93,21 @@ func functionBinary(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// buildDir is where the binary of the module at root is kept from one test run to the next:
+// go build relinks it only when something it is built from changed (it compares build IDs), so a
+// run on an unchanged tree skips the link, about 0.6 s of the 1 s build. The directory is in the
+// temporary directory, like go build's work directory, so that a new binary is renamed into place
+// rather than written over one that another run may be executing; there is one per user and
+// module root, so other checkouts do not share it.
+func buildDir(root string) (string, error) {
+	sum := sha256.Sum256([]byte(root))
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("absr-autopair-fctest-%d-%x", os.Getuid(), sum[:6]))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	return dir, nil
 }
 
 // moduleRoot is the nearest directory at or above the working directory holding go.mod.
