@@ -9,14 +9,9 @@ import (
 )
 
 // Setup builds a Handler the way main does (newHandler in main.go), for the tests of
-// this package and of handler_test; close releases the pool. One difference: the adapter's
-// backoff between retries is 100 times shorter (the same attempts within the same deadline),
-// so that a case where every call fails does not spend seconds asleep.
+// this package and of handler_test, with testPoolOptions; close releases the pool.
 func Setup(cfg config.Config, creds cloud.CredentialSource, log *slog.Logger, region string) (h *Handler, close func(), err error) {
-	opts := alibaba.DefaultOptions()
-	opts.API, opts.ECSEndpoint, opts.EBSEndpoint, opts.MaxQPS = cfg.API, cfg.ECSEndpoint, cfg.EBSEndpoint, cfg.MaxQPS
-	opts.Retry.BaseDelay, opts.Retry.MaxDelay = opts.Retry.BaseDelay/100, opts.Retry.MaxDelay/100
-	pool, err := alibaba.NewPool(opts)
+	pool, err := alibaba.NewPool(testPoolOptions(cfg))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -24,4 +19,14 @@ func Setup(cfg config.Config, creds cloud.CredentialSource, log *slog.Logger, re
 		region = cfg.SourceRegions[0]
 	}
 	return New(cfg, pool, creds, log, region), pool.Close, nil
+}
+
+// testPoolOptions are the adapter options main builds from cfg, with one difference: the
+// backoff between retries is 100 times shorter (the same attempts within the same deadline),
+// so that a case where every call fails does not spend seconds asleep.
+func testPoolOptions(cfg config.Config) alibaba.Options {
+	o := alibaba.DefaultOptions()
+	o.API, o.ECSEndpoint, o.EBSEndpoint, o.MaxQPS = cfg.API, cfg.ECSEndpoint, cfg.EBSEndpoint, cfg.MaxQPS
+	o.Retry.BaseDelay, o.Retry.MaxDelay = o.Retry.BaseDelay/100, o.Retry.MaxDelay/100
+	return o
 }

@@ -98,13 +98,11 @@ func relConfig(t testing.TB, srv *emulator.Server, extra ...string) config.Confi
 	return cfg
 }
 
-// relPoolOptions are the pool options Setup uses (the default number of attempts per call),
-// with backoff 100 times shorter.
+// relPoolOptions are the pool options Setup uses (testPoolOptions), with a 3 s bound on each
+// attempt.
 func relPoolOptions(cfg config.Config) alibaba.Options {
-	o := alibaba.DefaultOptions()
-	o.API, o.ECSEndpoint, o.EBSEndpoint, o.MaxQPS = cfg.API, cfg.ECSEndpoint, cfg.EBSEndpoint, cfg.MaxQPS
+	o := testPoolOptions(cfg)
 	o.RequestTimeout = 3 * time.Second
-	o.Retry.BaseDelay, o.Retry.MaxDelay = o.Retry.BaseDelay/100, o.Retry.MaxDelay/100
 	return o
 }
 
