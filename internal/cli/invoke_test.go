@@ -230,7 +230,7 @@ func TestDryRunFlag(t *testing.T) {
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET": emutest.AccessKeySecret,
 		"ALIBABA_CLOUD_SECURITY_TOKEN":    emutest.SecurityToken,
 	}
-	before := settled(srv.Snapshot())
+	before := emutest.Timeless(srv.Snapshot())
 
 	// As a user tries it first: the built-in emulator and the flag.
 	run := cliExec(t, nil, "", "invoke", "-event", filepath.Join("events", "direct-request.json"),
@@ -261,7 +261,7 @@ func TestDryRunFlag(t *testing.T) {
 			t.Errorf("dry run called %s (all calls: %v)", action, calls)
 		}
 	}
-	if after := settled(srv.Snapshot()); !reflect.DeepEqual(before, after) {
+	if after := emutest.Timeless(srv.Snapshot()); !reflect.DeepEqual(before, after) {
 		t.Errorf("the dry run changed the world:\nbefore %+v\nafter  %+v", before, after)
 	}
 	t.Logf("dry run calls: %v", calls)
@@ -275,15 +275,4 @@ func TestDryRunFlag(t *testing.T) {
 	if after := srv.Snapshot(); len(after.Pairs) != len(before.Pairs)+2 {
 		t.Errorf("%d pairs after a real run, want %d", len(after.Pairs), len(before.Pairs)+2)
 	}
-}
-
-// settled is a snapshot without the delays still to run, which shrink as time passes.
-func settled(st emulator.State) emulator.State {
-	for i := range st.Disks {
-		st.Disks[i].VisibleAfterMs, st.Disks[i].ReadyAfterMs = 0, 0
-	}
-	for i := range st.Pairs {
-		st.Pairs[i].LastRecoverPoint = 0 // a normal pair's recovery point moves with the clock
-	}
-	return st
 }
