@@ -161,15 +161,18 @@ func ChangingCalls(srv *emulator.Server) int {
 }
 
 // Timeless is st without what moves with the clock alone: the delays still to run, which shrink,
-// and normal pairs' recovery points, which follow now (Unix seconds). Two snapshots of a world
-// nothing has changed are equal once timeless, however far apart they were taken.
+// and the recovery points of normal pairs that do not pin theirs, which follow now (Unix
+// seconds). Two snapshots of a world nothing has changed are equal once timeless, however far
+// apart they were taken.
 func Timeless(st emulator.State) emulator.State {
 	st.Disks, st.Pairs = slices.Clone(st.Disks), slices.Clone(st.Pairs)
 	for i := range st.Disks {
 		st.Disks[i].VisibleAfterMs, st.Disks[i].ReadyAfterMs = 0, 0
 	}
-	for i := range st.Pairs {
-		st.Pairs[i].LastRecoverPoint = 0
+	for i, p := range st.Pairs {
+		if p.Status == "normal" && !p.PinRecoveryPoint {
+			st.Pairs[i].LastRecoverPoint = 0
+		}
 	}
 	return st
 }
